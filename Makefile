@@ -1,0 +1,103 @@
+# Bridgeward: one entry point for build, test, benchmarks and (later) the firmware image.
+#
+#   make            build/bridgeward, the traffic generator, the test binaries
+#   make test       everything CI runs: format check, unit, replay and netns tests
+#   make unit       unit tests only          make san   unit tests under ASan+UBSan
+#   make bench      benchmarks (BENCHMARKS.md), not in CI
+#   make demo       generate the demo capture and replay it
+#   make clean
+
+BUILD   ?= build
+CC      ?= cc
+PKGS    := libdpdk libhs libconfig libpcap
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+CRIT_LIBS  := $(shell pkg-config --libs criterion)
+
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -fno-strict-aliasing \
+	    -MMD -MP -DBW_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN_CFLAGS)
+LDLIBS   += $(PKG_LIBS) -lm -lpthread $(SAN_LDFLAGS)
+
+LIB_SRCS := $(wildcard config/*.c board/*.c dataplane/*.c) $(filter-out fw/main.c,$(wildcard fw/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/support/support.c
+INTEG_SRCS := $(wildcard tests/integration/*.c) tests/support/support.c
+
+BIN      := $(BUILD)/bridgeward
+GEN      := $(BUILD)/bwgen
+UNIT     := $(BUILD)/tests/unit
+INTEG    := $(BUILD)/tests/integration
+
+.PHONY: all test unit integration netns san format format-check bench demo clean reference
+
+all: $(BIN) $(GEN) $(UNIT) $(INTEG)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libbw.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/fw/main.o $(BUILD)/libbw.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(GEN): $(BUILD)/obj/tests/gen/bwgen.o $(BUILD)/obj/tests/gen/pkt.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(UNIT): $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libbw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CRIT_LIBS)
+
+$(INTEG): $(INTEG_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/gen/pkt.o $(BUILD)/libbw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CRIT_LIBS)
+
+# Criterion runs each test in its own process; integration tests start DPDK, so one at a time.
+unit: $(UNIT)
+	$(UNIT) --jobs 2 --short-filename
+
+integration: $(BIN) $(GEN) $(INTEG)
+	BW_ROOT=$(CURDIR) BW_BUILD=$(CURDIR)/$(BUILD) $(INTEG) --jobs 1 --short-filename
+
+netns: $(BIN) $(GEN)
+	BW_BUILD=$(CURDIR)/$(BUILD) bash tests/netns/run.sh
+
+test: format-check unit integration netns
+
+san:
+	$(MAKE) BUILD=build-san OPT=-O1 SAN_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' SAN_LDFLAGS='-fsanitize=address,undefined' build-san/tests/unit
+	ASAN_OPTIONS=detect_leaks=1 build-san/tests/unit --jobs 2 --short-filename
+
+FMT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
+
+format:
+	clang-format -i $(FMT_SRCS)
+
+format-check:
+	@clang-format --dry-run --Werror $(FMT_SRCS) && echo "format: OK"
+
+reference: $(BIN)
+	$(BIN) --reference
+
+demo: $(BIN) $(GEN)
+	@mkdir -p out
+	$(GEN) demo out/demo.pcap
+	$(BIN) --board board/virt-pcap.conf --config config/bridgeward.conf \
+		--replay out/demo.pcap --out out/demo-forwarded.pcap --log out/demo-events.json
+	@tshark -r out/demo-forwarded.pcap 2>/dev/null | head -40 || true
+
+bench: $(BIN) $(GEN)
+	bash tests/bench/run.sh
+
+clean:
+	rm -rf $(BUILD) build-san out
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef CFG_CONFIG_H
+#define CFG_CONFIG_H
+
+/*
+ * The main configuration (config/bridgeward.conf): what the appliance does, independent of
+ * the hardware it runs on (that is the board profile, board/board.h). Loaded through the
+ * schema in config.c into one typed struct; the control core owns it and derives the
+ * workers' read-only snapshot from it.
+ *
+ * Thread: control core.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "schema.h"
+
+#define CFG_PATH_MAX 256
+
+struct cfg_bridge {
+	bool link_propagation; /* force a port down while its segment peer has no link */
+	uint64_t link_poll_ms; /* how often the control core reads link state */
+	uint32_t burst;        /* RX burst size */
+	uint32_t tx_retries;   /* extra TX attempts for frames the device refused */
+};
+
+struct cfg_log {
+	char file[CFG_PATH_MAX]; /* JSON-lines event log ("" = none; --log overrides) */
+	uint64_t stats_interval_ms; /* periodic "stats" records; 0 = at exit only */
+};
+
+struct cfg_config {
+	struct cfg_bridge bridge;
+	struct cfg_log log;
+};
+
+/* The schema of the main configuration. */
+extern const struct cfg_table cfg_config_table;
+
+/* Load and validate path into out. Returns 0, or -1 with messages in d. */
+int cfg_config_load(const char *path, struct cfg_config *out, struct cfg_diag *d);
+
+/* Same, from text (tests, console). */
+int cfg_config_load_string(const char *text, const char *name, struct cfg_config *out,
+			   struct cfg_diag *d);
+
+#endif /* CFG_CONFIG_H */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The event log is a stdio stream with a large buffer, flushed by the control loop a few
+ * times a second and at exit, so a burst of records costs no system call per record.
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static FILE *log_fp;
+static uint64_t written, dropped;
+
+int
+fw_log_open(const char *path)
+{
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	log_fp = fopen(path, "a");
+	if (log_fp == NULL)
+		return -1;
+	setvbuf(log_fp, NULL, _IOFBF, 1 << 20);
+	return 0;
+}
+
+bool
+fw_log_enabled(void)
+{
+	return log_fp != NULL;
+}
+
+void
+fw_log_begin(struct fw_json *j, char *buf, size_t cap, const char *event_type)
+{
+	fw_json_init(j, buf, cap);
+	fw_json_open(j, NULL);
+	fw_json_time(j, "timestamp", fw_now_usec());
+	fw_json_str(j, "event_type", event_type);
+}
+
+void
+fw_log_record(const struct fw_json *j)
+{
+	if (log_fp == NULL)
+		return;
+	if (!fw_json_ok(j)) {
+		dropped++;
+		return;
+	}
+	if (fputs(fw_json_text(j), log_fp) < 0 || fputc('\n', log_fp) < 0) {
+		dropped++;
+		return;
+	}
+	written++;
+}
+
+void
+fw_log_flush(void)
+{
+	if (log_fp != NULL)
+		fflush(log_fp);
+}
+
+void
+fw_log_close(void)
+{
+	if (log_fp != NULL)
+		fclose(log_fp);
+	log_fp = NULL;
+}
+
+uint64_t
+fw_log_written(void)
+{
+	return written;
+}
+
+uint64_t
+fw_log_dropped(void)
+{
+	return dropped;
+}
+
+static void
+vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	char line[1024];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "bridgeward: %s%s\n", prefix, line);
+}
+
+void
+fw_msg(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void
+fw_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
+fw_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}

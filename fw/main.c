@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Process entry: bridgeward --board FILE --config FILE [options] [-- EAL args]
+ *
+ * Start-up is linear and fails fast with a message that says where: command line, board
+ * and configuration (file:line), EAL arguments derived from the board, the packet-buffer
+ * pool, ports (name and queue), workers. Then the main lcore becomes the control core
+ * (fw/control.c) while the board's worker lcores run dp_worker_main(). On SIGINT/SIGTERM,
+ * at the end of an offline replay or after --duration, workers drain, ports stop (which
+ * closes net_pcap output files), and a counters summary is printed.
+ *
+ * Exit status: 0 success, 1 runtime failure, 2 bad command line, board or configuration.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "../board/ports.h"
+#include "app.h"
+#include "control.h"
+#include "eal.h"
+#include "log.h"
+#include "replay.h"
+#include "stats.h"
+#include "version.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bridgeward --board FILE --config FILE [options] [-- EAL arguments]\n"
+		"\n"
+		"  --board FILE          board profile (board/*.conf): ports, segments, cores\n"
+		"  --config FILE         configuration (config/bridgeward.conf)\n"
+		"  --replay IN           offline replay: feed every frame of IN (pcap/pcapng)\n"
+		"                        into the first port of the first segment, exit when done\n"
+		"  --out OUT             replay: write what the bridge forwards to OUT (pcap)\n"
+		"  --log FILE            JSON-lines event log (overrides log.file)\n"
+		"  --stats-interval S    print packet rates every S seconds\n"
+		"  --duration S          stop after S seconds\n"
+		"  --check               validate board and configuration, then exit\n"
+		"  --reference           print the board and configuration key reference (Markdown)\n"
+		"  --version             print the version\n"
+		"  --help                this text\n");
+}
+
+static int
+parse_args(int argc, char **argv, struct fw_options *o)
+{
+	enum { O_BOARD = 256, O_CONFIG, O_REPLAY, O_OUT, O_LOG, O_STATS, O_DURATION, O_CHECK,
+	       O_REF, O_VERSION, O_HELP };
+	static const struct option opts[] = {
+		{ "board", required_argument, NULL, O_BOARD },
+		{ "config", required_argument, NULL, O_CONFIG },
+		{ "replay", required_argument, NULL, O_REPLAY },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "stats-interval", required_argument, NULL, O_STATS },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "check", no_argument, NULL, O_CHECK },
+		{ "reference", no_argument, NULL, O_REF },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case O_BOARD: o->board = optarg; break;
+		case O_CONFIG: o->config = optarg; break;
+		case O_REPLAY: o->replay = optarg; break;
+		case O_OUT: o->out = optarg; break;
+		case O_LOG: o->log = optarg; break;
+		case O_STATS:
+		case O_DURATION: {
+			double v = strtod(optarg, &end);
+			if (*end != '\0' || v <= 0 || v > 1e7) {
+				fw_err("--%s wants a positive number of seconds, not '%s'",
+				       c == O_STATS ? "stats-interval" : "duration", optarg);
+				return -1;
+			}
+			if (c == O_STATS)
+				o->stats_interval = v;
+			else
+				o->duration = v;
+			break;
+		}
+		case O_CHECK: o->check = true; break;
+		case O_REF:
+			printf("### Board profile keys\n\n");
+			cfg_print_reference(stdout, &board_table, "");
+			printf("\n### Configuration keys\n\n");
+			cfg_print_reference(stdout, &cfg_config_table, "");
+			exit(0);
+		case O_VERSION: printf("bridgeward %s\n", BW_VERSION); exit(0);
+		case O_HELP: usage(stdout); exit(0);
+		default:
+			fw_err("unknown option '%s' (see --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+		fw_err("unexpected argument '%s' (EAL arguments go after --)", argv[optind]);
+		return -1;
+	}
+	o->eal_argc = argc - optind;
+	o->eal_argv = argv + optind;
+	if (o->board == NULL || o->config == NULL) {
+		fw_err("--board and --config are required");
+		usage(stderr);
+		return -1;
+	}
+	if ((o->replay == NULL) != (o->out == NULL)) {
+		fw_err("--replay and --out go together");
+		return -1;
+	}
+	return 0;
+}
+
+static uint32_t
+mbuf_data_room(const struct board_profile *b)
+{
+	/* Every frame fits in one buffer: no scattered RX, headers always contiguous. */
+	uint32_t room = RTE_PKTMBUF_HEADROOM + board_max_frame(b);
+	room = RTE_ALIGN_CEIL(room, 1024);
+	return room < RTE_MBUF_DEFAULT_BUF_SIZE ? RTE_MBUF_DEFAULT_BUF_SIZE : room;
+}
+
+static int
+load_files(struct fw_app *app)
+{
+	struct cfg_diag d;
+	struct board_var vars[] = {
+		{ "replay", app->opt.replay, "--replay IN" },
+		{ "out", app->opt.out, "--out OUT" },
+	};
+
+	if (board_load(app->opt.board, &app->board, &d) != 0 ||
+	    board_resolve(&app->board, vars, 2, &d) != 0) {
+		cfg_diag_print(&d, stderr);
+		return -1;
+	}
+	if (cfg_config_load(app->opt.config, &app->cfg, &d) != 0) {
+		cfg_diag_print(&d, stderr);
+		return -1;
+	}
+	if (app->board.nworkers > DP_MAX_WORKERS) {
+		fw_err("%s: at most %d workers", app->opt.board, DP_MAX_WORKERS);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+setup_workers(struct fw_app *app)
+{
+	const struct board_profile *b = &app->board;
+	struct dp_snapshot *snap;
+
+	app->sh = rte_zmalloc("bw_shared", sizeof(*app->sh), RTE_CACHE_LINE_SIZE);
+	if (app->sh == NULL)
+		return -1;
+	app->sh->nports = b->nports;
+	for (unsigned i = 0; i < b->nports; i++) {
+		const struct board_segment *sg = &b->segments[b->ports[i].segment];
+		app->sh->ports[i].ethdev = app->ethdev[i];
+		app->sh->ports[i].segment = (uint16_t)b->ports[i].segment;
+		app->sh->ports[i].side = (uint16_t)b->ports[i].side;
+		app->sh->ports[i].peer = (uint16_t)sg->port_idx[1 - b->ports[i].side];
+	}
+	if (dp_rcu_init(&app->sh->rcu, b->nworkers) != 0) {
+		fw_err("cannot set up RCU for %u workers", b->nworkers);
+		return -1;
+	}
+	snap = calloc(1, sizeof(*snap));
+	if (snap == NULL)
+		return -1;
+	snap->burst = app->cfg.bridge.burst;
+	snap->tx_retries = app->cfg.bridge.tx_retries;
+	dp_snapshot_publish(&app->sh->rcu, snap);
+
+	app->nworkers = b->nworkers;
+	for (unsigned w = 0; w < b->nworkers; w++) {
+		unsigned lcore = b->workers[w];
+		struct dp_worker *wk;
+		if (!rte_lcore_is_enabled(lcore)) {
+			fw_err("%s: worker lcore %u is not enabled in EAL", b->name, lcore);
+			return -1;
+		}
+		wk = rte_zmalloc_socket("bw_worker", sizeof(*wk), RTE_CACHE_LINE_SIZE,
+					(int)rte_lcore_to_socket_id(lcore));
+		if (wk == NULL) {
+			fw_err("cannot allocate worker %u", w);
+			return -1;
+		}
+		wk->id = w;
+		wk->lcore = lcore;
+		wk->sh = app->sh;
+		app->workers[w] = wk;
+	}
+	/* Queue assignment: rss = queue w of every port to worker w; segment = both ports of
+	 * segment s (queue 0) to worker s % nworkers. TX queues follow the same numbering. */
+	for (unsigned i = 0; i < b->nports; i++) {
+		for (unsigned w = 0; w < b->nworkers; w++) {
+			struct dp_worker *wk = app->workers[w];
+			unsigned q;
+			if (b->dispatch == BOARD_DISPATCH_RSS) {
+				q = w;
+			} else {
+				if ((unsigned)b->ports[i].segment % b->nworkers != w)
+					continue;
+				q = 0;
+			}
+			wk->rxq[wk->nrxq].port = (uint16_t)i;
+			wk->rxq[wk->nrxq].queue = (uint16_t)q;
+			wk->nrxq++;
+			wk->tx[i].ethdev = app->ethdev[i];
+			wk->tx[i].queue = (uint16_t)q;
+		}
+	}
+	if (b->dispatch == BOARD_DISPATCH_SEGMENT && b->nworkers > b->nsegments)
+		fw_warn("%s: %u workers for %u segments: with dispatch = \"segment\" the extra "
+			"workers idle",
+			b->name, b->nworkers, b->nsegments);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct fw_app app;
+	struct fw_eal_args eal;
+	char err[512], warn[512];
+	uint32_t room, max_caplen = 0;
+	int rc;
+
+	if (parse_args(argc, argv, &app.opt) != 0)
+		return EXIT_USAGE;
+	if (load_files(&app) != 0)
+		return EXIT_USAGE;
+	if (app.opt.replay != NULL) {
+		if (fw_replay_count(app.opt.replay, &app.replay_frames, &max_caplen, err,
+				    sizeof(err), warn, sizeof(warn)) != 0) {
+			fw_err("%s", err);
+			return EXIT_USAGE;
+		}
+		if (warn[0] != '\0')
+			fw_warn("%s", warn);
+	}
+	room = mbuf_data_room(&app.board);
+	if (app.opt.check) {
+		printf("board %s: %u ports, %u segments, %u workers: OK\nconfig %s: OK\n",
+		       app.opt.board, app.board.nports, app.board.nsegments, app.board.nworkers,
+		       app.opt.config);
+		return 0;
+	}
+	const char *logpath = app.opt.log != NULL ? app.opt.log : app.cfg.log.file;
+	if (fw_log_open(logpath) != 0) {
+		fw_err("cannot open log %s: %s", logpath, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (fw_eal_build(&eal, argv[0], &app.board, room, app.opt.eal_argc, app.opt.eal_argv, err,
+			 sizeof(err)) != 0) {
+		fw_err("%s", err);
+		return EXIT_USAGE;
+	}
+	rc = rte_eal_init(eal.argc, eal.argv);
+	if (rc < 0) {
+		fw_err("EAL initialisation failed: %s (arguments from board %s)",
+		       rte_strerror(rte_errno), app.opt.board);
+		return EXIT_RUNTIME;
+	}
+	fw_control_signals();
+	if (rte_lcore_id() != app.board.control_core)
+		fw_warn("control core is lcore %u, board says %u", rte_lcore_id(),
+			app.board.control_core);
+
+	app.pool = rte_pktmbuf_pool_create("bw_mbufs", app.board.memory.mbufs,
+					   app.board.memory.mbuf_cache, 0, (uint16_t)room,
+					   (int)rte_socket_id());
+	if (app.pool == NULL) {
+		fw_err("cannot create %u packet buffers of %u bytes: %s (memory.mbufs in %s)",
+		       app.board.memory.mbufs, room, rte_strerror(rte_errno), app.opt.board);
+		rte_eal_cleanup();
+		return EXIT_RUNTIME;
+	}
+	if (max_caplen + RTE_PKTMBUF_HEADROOM > room)
+		fw_warn("replay: frames up to %u bytes exceed the board's MTU %u; they are "
+			"received in several buffers",
+			max_caplen, app.board.mtu);
+	if (board_ports_start(&app.board, app.pool, app.ethdev, err, sizeof(err)) != 0) {
+		fw_err("%s", err);
+		rte_eal_cleanup();
+		return EXIT_RUNTIME;
+	}
+	if (setup_workers(&app) != 0) {
+		board_ports_stop(&app.board, app.ethdev);
+		rte_eal_cleanup();
+		return EXIT_RUNTIME;
+	}
+	for (unsigned i = 0; i < app.board.nports; i++)
+		app.port[i].link = -1;
+	if (fw_telemetry_register(&app) != 0)
+		fw_warn("telemetry commands not registered");
+
+	app.start_usec = fw_now_usec();
+	app.start_tsc = rte_get_tsc_cycles();
+	fw_link_poll(&app);
+	fw_msg("board %s: %u ports, %u segments, %u workers, %s, %u-byte buffers; %s", app.board.name,
+	       app.board.nports, app.board.nsegments, app.nworkers,
+	       eal.hugepages ? "hugepages" : "no hugepages", room,
+	       app.opt.replay ? "replaying" : "forwarding");
+	for (unsigned w = 0; w < app.nworkers; w++) {
+		rc = rte_eal_remote_launch(dp_worker_main, app.workers[w], app.workers[w]->lcore);
+		if (rc != 0) {
+			fw_err("cannot launch worker %u on lcore %u: %s", w, app.workers[w]->lcore,
+			       rte_strerror(-rc));
+			__atomic_store_n(&app.sh->state, DP_STOP, __ATOMIC_RELEASE);
+			rte_eal_mp_wait_lcore();
+			board_ports_stop(&app.board, app.ethdev);
+			rte_eal_cleanup();
+			return EXIT_RUNTIME;
+		}
+	}
+
+	enum fw_stop_reason why = fw_control_run(&app);
+	fw_msg("stopping: %s", fw_stop_reason_name(why));
+	unsigned stuck = fw_control_drain(&app);
+	if (stuck != 0)
+		fw_err("%u workers did not stop", stuck);
+	rte_eal_mp_wait_lcore();
+
+	fw_stats_print(&app, stdout);
+	fw_stats_log(&app);
+	board_ports_stop(&app.board, app.ethdev);
+	fw_log_close();
+	dp_rcu_fini(&app.sh->rcu);
+	for (unsigned w = 0; w < app.nworkers; w++)
+		rte_free(app.workers[w]);
+	rte_free(app.sh);
+	rte_mempool_free(app.pool);
+	rte_eal_cleanup();
+	if (why == FW_STOP_REPLAY_STALLED)
+		return EXIT_RUNTIME;
+	return stuck != 0 ? EXIT_RUNTIME : 0;
+}
