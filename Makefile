@@ -14,7 +14,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
-CRIT_LIBS  := $(shell pkg-config --libs criterion)
+CRIT_LIBS  := $(shell pkg-config --libs criterion) -lrte_net_ring
 
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g

@@ -41,32 +41,33 @@ enum board_bypass { BOARD_BYPASS_NONE };
 
 struct board_port {
 	char name[BOARD_NAME_LEN];
-	char dev[BOARD_DEV_LEN];            /* PCI address or vdev string */
-	char netdev[BOARD_NAME_LEN];        /* kernel interface behind the port, or "" */
+	char dev[BOARD_DEV_LEN];     /* PCI address or vdev string */
+	char netdev[BOARD_NAME_LEN]; /* kernel interface behind the port, or "" */
 	struct cfg_where where;
 	/* derived by board_validate() */
 	bool pci;
-	char ethdev_name[BOARD_DEV_LEN];    /* name DPDK gives the port */
-	int segment;                        /* index of its segment */
-	int side;                           /* 0 or 1 within the segment */
+	char ethdev_name[BOARD_DEV_LEN]; /* name DPDK gives the port */
+	int segment;                     /* index of its segment */
+	int side;                        /* 0 or 1 within the segment */
 };
 
 struct board_segment {
 	char name[BOARD_NAME_LEN];
 	char ports[2][BOARD_NAME_LEN];
 	unsigned nports;
-	char inside[BOARD_NAME_LEN];        /* the port facing the enterprise */
+	char inside[BOARD_NAME_LEN]; /* the port facing the enterprise */
 	struct cfg_where where;
 	/* derived */
-	int port_idx[2];                    /* indexes into board.ports */
-	int inside_side;                    /* 0 or 1 */
+	int port_idx[2]; /* indexes into board.ports */
+	int inside_side; /* 0 or 1 */
 };
 
 struct board_memory {
-	int hugepages;                      /* enum board_hugepages */
-	uint32_t mbufs;                     /* packet buffers in the pool */
-	uint32_t mbuf_cache;                /* per-lcore mempool cache */
-	uint64_t no_huge_bytes;             /* EAL memory (-m) when running without hugepages */
+	int hugepages;          /* enum board_hugepages */
+	uint32_t mbufs;         /* packet buffers in the pool */
+	uint32_t mbuf_cache;    /* per-lcore mempool cache */
+	uint64_t no_huge_bytes; /* EAL memory (-m) when running without hugepages */
+	uint64_t buffer_size;   /* mbuf data room; 0: derived from the MTU */
 };
 
 struct board_profile {
@@ -77,15 +78,16 @@ struct board_profile {
 	struct board_segment segments[BOARD_MAX_SEGMENTS];
 	unsigned nsegments;
 	uint32_t control_core;
+	struct cfg_where cores_where; /* the cores group, for messages */
 	uint32_t workers[BOARD_MAX_WORKERS];
 	unsigned nworkers;
-	int dispatch;                       /* enum board_dispatch */
+	int dispatch; /* enum board_dispatch */
 	uint32_t rx_desc, tx_desc;
 	uint32_t mtu;
 	struct board_memory memory;
 	char console[64];
-	int bypass;                         /* enum board_bypass */
-	struct cfg_where where;             /* the file, for messages */
+	int bypass;             /* enum board_bypass */
+	struct cfg_where where; /* the file, for messages */
 };
 
 extern const struct cfg_table board_table;
@@ -98,7 +100,7 @@ int board_load_string(const char *text, const char *name, struct board_profile *
 /* A ${name} variable for device strings. */
 struct board_var {
 	const char *name;
-	const char *value; /* NULL: not given */
+	const char *value;  /* NULL: not given */
 	const char *option; /* the command-line option that gives it, for messages */
 };
 
@@ -111,5 +113,9 @@ int board_resolve(struct board_profile *b, const struct board_var *vars, unsigne
 
 /* Frame bytes a port must hold at the board's MTU (Ethernet header, two VLAN tags, FCS). */
 uint32_t board_max_frame(const struct board_profile *b);
+
+/* Data room of each packet buffer: memory.buffer_size, or headroom plus the largest frame,
+ * so that every frame fits one buffer. */
+uint32_t board_buffer_size(const struct board_profile *b);
 
 #endif /* BOARD_BOARD_H */

@@ -41,8 +41,10 @@ start_one(const struct board_profile *b, unsigned idx, struct rte_mempool *mp, u
 	int rc;
 
 	if (rte_eth_dev_get_port_by_name(bp->ethdev_name, &pid) != 0) {
-		snprintf(err, errlen, "port '%s' (%s): no such DPDK device; is it bound to a DPDK "
-			 "driver, or is the vdev string right?", bp->name, bp->ethdev_name);
+		snprintf(err, errlen,
+			 "port '%s' (%s): no such DPDK device; is it bound to a DPDK "
+			 "driver, or is the vdev string right?",
+			 bp->name, bp->ethdev_name);
 		return -1;
 	}
 	*ethdev = pid;
@@ -68,14 +70,25 @@ start_one(const struct board_profile *b, unsigned idx, struct rte_mempool *mp, u
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info.flow_type_rss_offloads;
 		if (conf.rx_adv_conf.rss_conf.rss_hf == 0) {
-			snprintf(err, errlen, "port '%s': the device cannot spread flows by RSS; use "
-				 "dispatch = \"segment\"", bp->name);
+			snprintf(err, errlen,
+				 "port '%s': the device cannot spread flows by RSS; use "
+				 "dispatch = \"segment\"",
+				 bp->name);
 			return -1;
 		}
 	}
-	/* The MTU is a hint for virtual devices that do not implement it. */
-	if (info.max_mtu >= b->mtu && info.min_mtu <= b->mtu)
+	/* Devices that cannot take the board's MTU through DPDK keep their own limit: for
+	 * net_pcap there is none, for net_af_packet the kernel interface's MTU and the
+	 * socket's frame size (framesz) decide. */
+	uint32_t overhead = board_max_frame(b) - b->mtu;
+	if (info.max_mtu >= b->mtu && info.min_mtu <= b->mtu &&
+	    info.max_rx_pktlen >= b->mtu + overhead)
 		conf.rxmode.mtu = b->mtu;
+	else if (b->mtu > 1500)
+		fprintf(stderr,
+			"bridgeward: port '%s': the device takes frames up to %u bytes through "
+			"DPDK; MTU %u is left to the device\n",
+			bp->name, info.max_rx_pktlen, b->mtu);
 	rc = rte_eth_dev_configure(pid, nq, nq, &conf);
 	if (rc != 0) {
 		snprintf(err, errlen, "port '%s': configure with %u queues: %s", bp->name, nq,

@@ -27,7 +27,7 @@ struct cfg_bridge {
 };
 
 struct cfg_log {
-	char file[CFG_PATH_MAX]; /* JSON-lines event log ("" = none; --log overrides) */
+	char file[CFG_PATH_MAX];    /* JSON-lines event log ("" = none; --log overrides) */
 	uint64_t stats_interval_ms; /* periodic "stats" records; 0 = at exit only */
 };
 

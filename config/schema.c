@@ -31,8 +31,10 @@ cfg_diag_add(struct cfg_diag *d, const struct cfg_where *w, const char *fmt, ...
 		return;
 	}
 	char *m = d->msg[d->n++];
-	if (w != NULL && w->file[0] != '\0')
+	if (w != NULL && w->file[0] != '\0' && w->line > 0)
 		n = snprintf(m, CFG_DIAG_LEN, "%s:%u: ", w->file, w->line);
+	else if (w != NULL && w->file[0] != '\0')
+		n = snprintf(m, CFG_DIAG_LEN, "%s: ", w->file); /* the file as a whole */
 	va_start(ap, fmt);
 	vsnprintf(m + n, CFG_DIAG_LEN - (size_t)n, fmt, ap);
 	va_end(ap);
@@ -94,9 +96,16 @@ int
 cfg_parse_size(const char *s, uint64_t *bytes)
 {
 	static const struct unit u[] = {
-		{ "b", 1 },          { "k", 1ull << 10 },   { "kb", 1ull << 10 }, { "kib", 1ull << 10 },
-		{ "m", 1ull << 20 }, { "mb", 1ull << 20 },  { "mib", 1ull << 20 }, { "g", 1ull << 30 },
-		{ "gb", 1ull << 30 }, { "gib", 1ull << 30 },
+		{ "b", 1 },
+		{ "k", 1ull << 10 },
+		{ "kb", 1ull << 10 },
+		{ "kib", 1ull << 10 },
+		{ "m", 1ull << 20 },
+		{ "mb", 1ull << 20 },
+		{ "mib", 1ull << 20 },
+		{ "g", 1ull << 30 },
+		{ "gb", 1ull << 30 },
+		{ "gib", 1ull << 30 },
 	};
 	return parse_scaled(s, u, NUNITS(u), bytes, 1);
 }
@@ -105,7 +114,7 @@ int
 cfg_parse_duration(const char *s, uint64_t *ms)
 {
 	static const struct unit u[] = {
-		{ "ms", 1 },     { "s", 1000 },     { "sec", 1000 },   { "m", 60000 },
+		{ "ms", 1 },      { "s", 1000 },    { "sec", 1000 },   { "m", 60000 },
 		{ "min", 60000 }, { "h", 3600000 }, { "d", 86400000 },
 	};
 	return parse_scaled(s, u, NUNITS(u), ms, 1000);
@@ -116,9 +125,8 @@ cfg_parse_rate(const char *s, uint64_t *bps)
 {
 	/* bit/s units as admins write them (tc, Junos); "bps" suffixes mean bytes per second. */
 	static const struct unit u[] = {
-		{ "bit", 1 },           { "kbit", 1000 },          { "mbit", 1000000 },
-		{ "gbit", 1000000000 }, { "bps", 8 },              { "kbps", 8000 },
-		{ "mbps", 8000000 },    { "gbps", 8000000000ull },
+		{ "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 },
+		{ "bps", 8 }, { "kbps", 8000 }, { "mbps", 8000000 }, { "gbps", 8000000000ull },
 	};
 	return parse_scaled(s, u, NUNITS(u), bps, 1);
 }
@@ -168,6 +176,12 @@ type_name(enum cfg_type t)
 	return "?";
 }
 
+static const char *
+article(enum cfg_type t)
+{
+	return (t == CFG_UINT || t == CFG_STRINGS || t == CFG_UINTS) ? "an" : "a";
+}
+
 static void
 enum_choices(const struct cfg_row *r, char *buf, size_t len)
 {
@@ -200,8 +214,9 @@ set_scalar(const struct cfg_row *r, enum cfg_type type, const struct cfg_value *
 		if (v->kind != CFG_V_INT)
 			goto type_error;
 		if (v->i < 0 || (uint64_t)v->i < r->min || (uint64_t)v->i > row_max(r, r->size)) {
-			snprintf(err, errlen, "'%s' = %" PRId64 " is out of range %" PRIu64 "..%" PRIu64,
-				 r->key, v->i, r->min, row_max(r, r->size));
+			snprintf(err, errlen,
+				 "'%s' = %" PRId64 " is out of range %" PRIu64 "..%" PRIu64, r->key,
+				 v->i, r->min, row_max(r, r->size));
 			return -1;
 		}
 		store_uint(field, r->size, (uint64_t)v->i);
@@ -237,10 +252,11 @@ set_scalar(const struct cfg_row *r, enum cfg_type type, const struct cfg_value *
 	case CFG_SIZE:
 	case CFG_DURATION:
 	case CFG_RATE: {
-		const char *what = type == CFG_SIZE ? "a size (65536, \"64k\", \"2m\", \"1g\")"
-				   : type == CFG_DURATION
-					   ? "a duration (seconds, or \"250ms\", \"30s\", \"5m\", \"2h\")"
-					   : "a rate (\"2mbit\", \"500kbit\", \"1gbit\", \"64kbps\")";
+		const char *what =
+			type == CFG_SIZE ? "a size (65536, \"64k\", \"2m\", \"1g\")"
+			: type == CFG_DURATION
+				? "a duration (seconds, or \"250ms\", \"30s\", \"5m\", \"2h\")"
+				: "a rate (\"2mbit\", \"500kbit\", \"1gbit\", \"64kbps\")";
 		int rc;
 		if (v->kind == CFG_V_INT) {
 			if (v->i < 0)
@@ -267,20 +283,20 @@ set_scalar(const struct cfg_row *r, enum cfg_type type, const struct cfg_value *
 	range_error:
 		snprintf(err, errlen, "'%s' is out of range (%" PRIu64 "..%" PRIu64 "%s)", r->key,
 			 r->min, row_max(r, 8),
-			 type == CFG_SIZE ? " bytes" : type == CFG_DURATION ? " ms" : " bit/s");
+			 type == CFG_SIZE       ? " bytes"
+			 : type == CFG_DURATION ? " ms"
+						: " bit/s");
 		return -1;
 	}
-	case CFG_CUSTOM:
-		return r->parse(r, v, field, err, errlen);
-	default:
-		break;
+	case CFG_CUSTOM: return r->parse(r, v, field, err, errlen);
+	default: break;
 	}
 type_error:
 	if (type == CFG_ENUM) {
 		enum_choices(r, choices, sizeof(choices));
 		snprintf(err, errlen, "'%s' must be one of %s", r->key, choices);
 	} else {
-		snprintf(err, errlen, "'%s' must be a %s", r->key, type_name(type));
+		snprintf(err, errlen, "'%s' must be %s %s", r->key, article(type), type_name(type));
 	}
 	return -1;
 }
@@ -321,12 +337,8 @@ defaults_into(const struct cfg_table *t, void *base)
 		char *field = (char *)base + r->off;
 
 		switch (r->type) {
-		case CFG_GROUP:
-			defaults_into(r->sub, base);
-			break;
-		case CFG_LIST:
-			*(unsigned *)((char *)base + r->count_off) = 0;
-			break;
+		case CFG_GROUP: defaults_into(r->sub, base); break;
+		case CFG_LIST: *(unsigned *)((char *)base + r->count_off) = 0; break;
 		case CFG_STRINGS:
 		case CFG_UINTS: {
 			/* A default array is written "a,b,c". */
@@ -361,19 +373,27 @@ cfg_defaults(const struct cfg_table *t, void *out, size_t out_size)
 
 struct walk {
 	struct cfg_diag *d;
-	const char *name; /* file name used when libconfig has none (string input) */
+	const char *name;        /* file name used when libconfig has none (string input) */
+	const char *include_dir; /* where relative @include paths were resolved, or NULL */
 };
 
 static void
 where_of(const struct walk *w, const config_setting_t *s, struct cfg_where *out)
 {
 	const char *f = config_setting_source_file(s);
-	snprintf(out->file, sizeof(out->file), "%s", f != NULL ? f : w->name);
+
+	if (f == NULL)
+		f = w->name;
+	/* libconfig records an included file by the path written in @include, relative to
+	 * the include directory: name it as the admin can open it. */
+	if (f[0] != '/' && strcmp(f, w->name) != 0 && w->include_dir != NULL)
+		snprintf(out->file, sizeof(out->file), "%s/%s", w->include_dir, f);
+	else
+		snprintf(out->file, sizeof(out->file), "%s", f);
 	out->line = config_setting_source_line(s);
 }
 
-static void
-error_at(const struct walk *w, const config_setting_t *s, const char *fmt, ...)
+static void error_at(const struct walk *w, const config_setting_t *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
@@ -412,8 +432,7 @@ value_of(const config_setting_t *s, struct cfg_value *v)
 		v->kind = CFG_V_STRING;
 		v->s = config_setting_get_string(s);
 		return 0;
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -481,23 +500,25 @@ walk_array(const struct walk *w, const config_setting_t *s, const struct cfg_row
 	char err[CFG_DIAG_LEN];
 
 	if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
-		error_at(w, s, "'%s' must be an %s, e.g. [ ... ]", r->key, type_name(r->type));
+		error_at(w, s, "'%s' must be %s %s, e.g. [ ... ]", r->key, article(r->type),
+			 type_name(r->type));
 		return;
 	}
 	if ((unsigned)n > r->max_count) {
-		error_at(w, s, "'%s' has %d elements; at most %u are allowed", r->key, n, r->max_count);
+		error_at(w, s, "'%s' has %d elements; at most %u are allowed", r->key, n,
+			 r->max_count);
 		return;
 	}
 	*count = 0;
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 		struct cfg_value v;
-		if (value_of(e, &v) != 0 || set_scalar(r, et, &v,
-						       (char *)base + r->off + (size_t)i * r->size,
-						       err, sizeof(err)) != 0) {
+		if (value_of(e, &v) != 0 ||
+		    set_scalar(r, et, &v, (char *)base + r->off + (size_t)i * r->size, err,
+			       sizeof(err)) != 0) {
 			if (value_of(e, &v) != 0)
-				snprintf(err, sizeof(err), "'%s' must be an %s", r->key,
-					 type_name(r->type));
+				snprintf(err, sizeof(err), "'%s' must be %s %s", r->key,
+					 article(r->type), type_name(r->type));
 			error_at(w, e, "%s (element %d)", err, i + 1);
 			continue;
 		}
@@ -517,7 +538,8 @@ walk_list(const struct walk *w, const config_setting_t *s, const struct cfg_row 
 		return;
 	}
 	if ((unsigned)n > r->max_count) {
-		error_at(w, s, "'%s' has %d entries; at most %u are allowed", r->key, n, r->max_count);
+		error_at(w, s, "'%s' has %d entries; at most %u are allowed", r->key, n,
+			 r->max_count);
 		return;
 	}
 	*count = 0;
@@ -569,23 +591,22 @@ walk_group(const struct walk *w, const config_setting_t *g, const struct cfg_tab
 				error_at(w, s, "'%s' must be a group { ... }", key);
 				break;
 			}
+			if (r->where_off != 0)
+				where_of(w, s, (struct cfg_where *)((char *)base + r->where_off));
 			walk_group(w, s, r->sub, base, sub);
 			break;
-		case CFG_LIST:
-			walk_list(w, s, r, base, sub);
-			break;
+		case CFG_LIST: walk_list(w, s, r, base, sub); break;
 		case CFG_STRINGS:
-		case CFG_UINTS:
-			walk_array(w, s, r, base);
-			break;
+		case CFG_UINTS: walk_array(w, s, r, base); break;
 		default: {
 			struct cfg_value v;
 			if (value_of(s, &v) != 0) {
-				error_at(w, s, "'%s' must be a %s, not a group or list", key,
-					 type_name(r->type));
+				error_at(w, s, "'%s' must be %s %s, not a group or list", key,
+					 article(r->type), type_name(r->type));
 				break;
 			}
-			if (set_scalar(r, r->type, &v, (char *)base + r->off, err, sizeof(err)) != 0)
+			if (set_scalar(r, r->type, &v, (char *)base + r->off, err, sizeof(err)) !=
+			    0)
 				error_at(w, s, "%s", err);
 			break;
 		}
@@ -602,21 +623,16 @@ static int
 load(config_t *c, int parsed, const char *name, const struct cfg_table *t, void *out,
      size_t out_size, struct cfg_diag *d)
 {
-	struct walk w = { .d = d, .name = name };
+	struct walk w = { .d = d, .name = name, .include_dir = config_get_include_dir(c) };
 
 	memset(d, 0, sizeof(*d));
 	cfg_defaults(t, out, out_size);
 	if (parsed != CONFIG_TRUE) {
 		struct cfg_where wh;
 		const char *f = config_error_file(c);
-		if (config_error_type(c) == CONFIG_ERR_FILE_IO && config_error_line(c) == 0) {
-			cfg_diag_add(d, NULL, "%s: cannot read file: %s", f != NULL ? f : name,
-				     strerror(errno));
-		} else {
-			snprintf(wh.file, sizeof(wh.file), "%s", f != NULL ? f : name);
-			wh.line = (unsigned)config_error_line(c);
-			cfg_diag_add(d, &wh, "%s", config_error_text(c));
-		}
+		snprintf(wh.file, sizeof(wh.file), "%s", f != NULL ? f : name);
+		wh.line = (unsigned)config_error_line(c);
+		cfg_diag_add(d, &wh, "%s", config_error_text(c));
 		config_destroy(c);
 		return -1;
 	}
@@ -643,9 +659,17 @@ cfg_load_file(const char *path, const struct cfg_table *t, void *out, size_t out
 	      struct cfg_diag *d)
 {
 	config_t c;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL) {
+		memset(d, 0, sizeof(*d));
+		cfg_diag_add(d, NULL, "%s: cannot read file: %s", path, strerror(errno));
+		return -1;
+	}
 	init_config(&c, path);
-	errno = 0;
-	return load(&c, config_read_file(&c, path), path, t, out, out_size, d);
+	int parsed = config_read(&c, f);
+	fclose(f);
+	return load(&c, parsed, path, t, out, out_size, d);
 }
 
 int
@@ -664,15 +688,15 @@ print_range(FILE *f, const struct cfg_row *r)
 {
 	switch (r->type) {
 	case CFG_UINT:
-	case CFG_UINTS:
-		fprintf(f, "%" PRIu64 "..%" PRIu64, r->min, row_max(r, r->size));
-		break;
+	case CFG_UINTS: fprintf(f, "%" PRIu64 "..%" PRIu64, r->min, row_max(r, r->size)); break;
 	case CFG_SIZE:
 	case CFG_DURATION:
 	case CFG_RATE:
 		if (r->min != 0 || r->max != 0)
 			fprintf(f, "%" PRIu64 "..%" PRIu64 " %s", r->min, row_max(r, 8),
-				r->type == CFG_SIZE ? "B" : r->type == CFG_DURATION ? "ms" : "bit/s");
+				r->type == CFG_SIZE       ? "B"
+				: r->type == CFG_DURATION ? "ms"
+							  : "bit/s");
 		break;
 	case CFG_ENUM: {
 		const char *const *names = r->sub;
@@ -680,8 +704,7 @@ print_range(FILE *f, const struct cfg_row *r)
 			fprintf(f, "%s`%s`", i ? ", " : "", names[i]);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 	if (r->max_count != 0 && r->type != CFG_LIST)
 		fprintf(f, "%s≤ %u entries", (r->type == CFG_STRINGS) ? "" : "; ", r->max_count);

@@ -84,7 +84,8 @@ struct cfg_row {
 	const void *sub;    /* CFG_GROUP/CFG_LIST: const struct cfg_table *; CFG_ENUM: names */
 	size_t count_off;   /* CFG_LIST/STRINGS/UINTS: offset of an unsigned element count */
 	unsigned max_count; /* CFG_LIST/STRINGS/UINTS: capacity of the array */
-	size_t where_off;   /* CFG_LIST: offset of a struct cfg_where in each element, or 0 */
+	size_t where_off;   /* CFG_LIST: offset of a struct cfg_where in each element;
+			     * CFG_GROUP: offset of one for the group itself; or 0 */
 	cfg_parse_fn parse; /* CFG_CUSTOM */
 	unsigned flags;     /* CFG_REQUIRED */
 	const char *doc;    /* one line for the reference */
@@ -96,7 +97,10 @@ struct cfg_table {
 	size_t nrows;
 };
 
-#define CFG_TABLE(nm, rowsarr) { .name = (nm), .rows = (rowsarr), .nrows = sizeof(rowsarr) / sizeof((rowsarr)[0]) }
+#define CFG_TABLE(nm, rowsarr)                                                                   \
+	{                                                                                        \
+		.name = (nm), .rows = (rowsarr), .nrows = sizeof(rowsarr) / sizeof((rowsarr)[0]) \
+	}
 
 /* Fill out with the defaults of every row of t (recursively). Zeroes out first. */
 void cfg_defaults(const struct cfg_table *t, void *out, size_t out_size);

@@ -64,7 +64,7 @@ struct dp_txbuf {
 };
 
 struct dp_worker {
-	unsigned id;    /* 0..nworkers-1, also the RCU thread id */
+	unsigned id; /* 0..nworkers-1, also the RCU thread id */
 	unsigned lcore;
 	struct dp_shared *sh;
 	unsigned nrxq;

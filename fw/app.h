@@ -20,19 +20,19 @@
 struct fw_options {
 	const char *board;
 	const char *config;
-	const char *replay;  /* --replay IN: offline replay */
-	const char *out;     /* --out OUT */
-	const char *log;     /* --log FILE, overrides log.file */
+	const char *replay;    /* --replay IN: offline replay */
+	const char *out;       /* --out OUT */
+	const char *log;       /* --log FILE, overrides log.file */
 	double stats_interval; /* --stats-interval S: a rate line on stdout every S seconds */
-	double duration;     /* --duration S: stop after S seconds (benchmarks) */
-	bool check;          /* --check: validate board and config, then exit */
+	double duration;       /* --duration S: stop after S seconds (benchmarks) */
+	bool check;            /* --check: validate board and config, then exit */
 	int eal_argc;
 	char **eal_argv;
 };
 
 struct fw_port_state {
-	int link;         /* last link state read: 1 up, 0 down, -1 not read yet */
-	bool forced_down; /* held down by link propagation */
+	int link;          /* last link state read: 1 up, 0 down, -1 not read yet */
+	bool forced_down;  /* held down by link propagation */
 	bool force_failed; /* a force was refused (reported once) */
 };
 
@@ -46,8 +46,8 @@ struct fw_app {
 	unsigned nworkers;
 	uint16_t ethdev[BOARD_MAX_PORTS];
 	struct fw_port_state port[BOARD_MAX_PORTS];
-	uint64_t replay_frames;   /* frames in the replay capture */
-	uint64_t start_usec;      /* wall clock at start of forwarding */
+	uint64_t replay_frames; /* frames in the replay capture */
+	uint64_t start_usec;    /* wall clock at start of forwarding */
 	uint64_t start_tsc;
 };
 

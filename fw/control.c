@@ -151,8 +151,8 @@ print_rates(const struct fw_app *app, uint64_t *last_rx, uint64_t *last_tx, uint
 	}
 	printf("stats: t=%.1fs rx_pps=%.0f tx_pps=%.0f rx_total=%llu tx_total=%llu tx_drops=%llu\n",
 	       (double)(now - app->start_tsc) / (double)rte_get_tsc_hz(),
-	       (double)(rx - *last_rx) / dt, (double)(tx - *last_tx) / dt,
-	       (unsigned long long)rx, (unsigned long long)tx, (unsigned long long)drops);
+	       (double)(rx - *last_rx) / dt, (double)(tx - *last_tx) / dt, (unsigned long long)rx,
+	       (unsigned long long)tx, (unsigned long long)drops);
 	fflush(stdout);
 	*last_rx = rx;
 	*last_tx = tx;

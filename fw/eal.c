@@ -106,8 +106,9 @@ fw_eal_build(struct fw_eal_args *a, const char *prog, const struct board_profile
 			user_has(user_argc, user_argv, "--socket-mem");
 	if (!user_mem) {
 		uint64_t need = fw_eal_pool_bytes(b, mbuf_data_room) + EAL_OVERHEAD;
-		bool huge = b->memory.hugepages == BOARD_HUGE_ON ||
-			    (b->memory.hugepages == BOARD_HUGE_AUTO && free_hugepage_bytes() >= need);
+		bool huge =
+			b->memory.hugepages == BOARD_HUGE_ON ||
+			(b->memory.hugepages == BOARD_HUGE_AUTO && free_hugepage_bytes() >= need);
 		if (huge) {
 			a->hugepages = 1;
 		} else {

@@ -33,8 +33,7 @@ put(struct fw_json *j, const char *s, size_t n)
 	j->buf[j->len] = '\0';
 }
 
-static void
-putf(struct fw_json *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct fw_json *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 putf(struct fw_json *j, const char *fmt, ...)

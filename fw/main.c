@@ -51,7 +51,8 @@ usage(FILE *f)
 		"  --stats-interval S    print packet rates every S seconds\n"
 		"  --duration S          stop after S seconds\n"
 		"  --check               validate board and configuration, then exit\n"
-		"  --reference           print the board and configuration key reference (Markdown)\n"
+		"  --reference           print the board and configuration key reference "
+		"(Markdown)\n"
 		"  --version             print the version\n"
 		"  --help                this text\n");
 }
@@ -59,8 +60,19 @@ usage(FILE *f)
 static int
 parse_args(int argc, char **argv, struct fw_options *o)
 {
-	enum { O_BOARD = 256, O_CONFIG, O_REPLAY, O_OUT, O_LOG, O_STATS, O_DURATION, O_CHECK,
-	       O_REF, O_VERSION, O_HELP };
+	enum {
+		O_BOARD = 256,
+		O_CONFIG,
+		O_REPLAY,
+		O_OUT,
+		O_LOG,
+		O_STATS,
+		O_DURATION,
+		O_CHECK,
+		O_REF,
+		O_VERSION,
+		O_HELP
+	};
 	static const struct option opts[] = {
 		{ "board", required_argument, NULL, O_BOARD },
 		{ "config", required_argument, NULL, O_CONFIG },
@@ -110,9 +122,7 @@ parse_args(int argc, char **argv, struct fw_options *o)
 			exit(0);
 		case O_VERSION: printf("bridgeward %s\n", BW_VERSION); exit(0);
 		case O_HELP: usage(stdout); exit(0);
-		default:
-			fw_err("unknown option '%s' (see --help)", argv[optind - 1]);
-			return -1;
+		default: fw_err("unknown option '%s' (see --help)", argv[optind - 1]); return -1;
 		}
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
@@ -133,15 +143,6 @@ parse_args(int argc, char **argv, struct fw_options *o)
 	return 0;
 }
 
-static uint32_t
-mbuf_data_room(const struct board_profile *b)
-{
-	/* Every frame fits in one buffer: no scattered RX, headers always contiguous. */
-	uint32_t room = RTE_PKTMBUF_HEADROOM + board_max_frame(b);
-	room = RTE_ALIGN_CEIL(room, 1024);
-	return room < RTE_MBUF_DEFAULT_BUF_SIZE ? RTE_MBUF_DEFAULT_BUF_SIZE : room;
-}
-
 static int
 load_files(struct fw_app *app)
 {
@@ -151,15 +152,20 @@ load_files(struct fw_app *app)
 		{ "out", app->opt.out, "--out OUT" },
 	};
 
+	int bad = 0;
+
+	/* Report the problems of both files in one go. */
 	if (board_load(app->opt.board, &app->board, &d) != 0 ||
 	    board_resolve(&app->board, vars, 2, &d) != 0) {
 		cfg_diag_print(&d, stderr);
-		return -1;
+		bad = 1;
 	}
 	if (cfg_config_load(app->opt.config, &app->cfg, &d) != 0) {
 		cfg_diag_print(&d, stderr);
-		return -1;
+		bad = 1;
 	}
+	if (bad)
+		return -1;
 	if (app->board.nworkers > DP_MAX_WORKERS) {
 		fw_err("%s: at most %d workers", app->opt.board, DP_MAX_WORKERS);
 		return -1;
@@ -263,7 +269,7 @@ main(int argc, char **argv)
 		if (warn[0] != '\0')
 			fw_warn("%s", warn);
 	}
-	room = mbuf_data_room(&app.board);
+	room = board_buffer_size(&app.board);
 	if (app.opt.check) {
 		printf("board %s: %u ports, %u segments, %u workers: OK\nconfig %s: OK\n",
 		       app.opt.board, app.board.nports, app.board.nsegments, app.board.nworkers,
@@ -322,8 +328,8 @@ main(int argc, char **argv)
 	app.start_usec = fw_now_usec();
 	app.start_tsc = rte_get_tsc_cycles();
 	fw_link_poll(&app);
-	fw_msg("board %s: %u ports, %u segments, %u workers, %s, %u-byte buffers; %s", app.board.name,
-	       app.board.nports, app.board.nsegments, app.nworkers,
+	fw_msg("board %s: %u ports, %u segments, %u workers, %s, %u-byte buffers; %s",
+	       app.board.name, app.board.nports, app.board.nsegments, app.nworkers,
 	       eal.hugepages ? "hugepages" : "no hugepages", room,
 	       app.opt.replay ? "replaying" : "forwarding");
 	for (unsigned w = 0; w < app.nworkers; w++) {

@@ -5,8 +5,8 @@
 #include <stdio.h>
 
 int
-fw_replay_count(const char *path, uint64_t *frames, uint32_t *max_caplen, char *err,
-		size_t errlen, char *warn, size_t warnlen)
+fw_replay_count(const char *path, uint64_t *frames, uint32_t *max_caplen, char *err, size_t errlen,
+		char *warn, size_t warnlen)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *h;

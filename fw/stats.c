@@ -6,7 +6,9 @@
  */
 #include "stats.h"
 
+#include <ctype.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -87,8 +89,8 @@ fw_stats_print(const struct fw_app *app, FILE *f)
 			t[i].rx_pkts, t[i].rx_bytes, t[i].tx_pkts, t[i].tx_bytes, t[i].tx_drops,
 			t[i].rx_nombuf, t[i].rx_errors);
 	}
-	fprintf(f, "%-10s %-22s %12s %14s %12s %9s\n", "segment", "direction", "received",
-		"bytes", "forwarded", "dropped");
+	fprintf(f, "%-10s %-22s %12s %14s %12s %9s\n", "segment", "direction", "received", "bytes",
+		"forwarded", "dropped");
 	for (unsigned s = 0; s < b->nsegments; s++) {
 		const struct board_segment *sg = &b->segments[s];
 		for (unsigned k = 0; k < 2; k++) {
@@ -96,7 +98,9 @@ fw_stats_print(const struct fw_app *app, FILE *f)
 			const struct fw_port_totals *out = &t[sg->port_idx[1 - k]];
 			char dir[2 * BOARD_NAME_LEN + 4];
 			snprintf(dir, sizeof(dir), "%s->%s", sg->ports[k], sg->ports[1 - k]);
-			fprintf(f, "%-10s %-22s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %9" PRIu64 "\n",
+			fprintf(f,
+				"%-10s %-22s %12" PRIu64 " %14" PRIu64 " %12" PRIu64 " %9" PRIu64
+				"\n",
 				sg->name, dir, in->rx_pkts, in->rx_bytes, out->tx_pkts,
 				out->tx_drops);
 		}
@@ -107,7 +111,8 @@ fw_stats_print(const struct fw_app *app, FILE *f)
 		const struct dp_worker *wk = app->workers[w];
 		for (unsigned i = 0; i < b->nports; i++) {
 			const struct dp_port_counters *c = &wk->cnt[i];
-			fprintf(f, "%-7u %-6u %-10s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64
+			fprintf(f,
+				"%-7u %-6u %-10s %12" PRIu64 " %12" PRIu64 " %9" PRIu64 " %9" PRIu64
 				" %12" PRIu64 "\n",
 				w, wk->lcore, b->ports[i].name, DP_CNT_READ(c->rx_pkts),
 				DP_CNT_READ(c->tx_pkts), DP_CNT_READ(c->tx_drops),
@@ -179,6 +184,23 @@ fw_stats_log(const struct fw_app *app)
 
 /* ---- telemetry ---- */
 
+/* Telemetry names may hold only [A-Za-z0-9_/]: "port/lan_wan" for port "lan-wan". */
+static void tel_key(char *out, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+tel_key(char *out, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	for (char *p = out; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '/')
+			*p = '_';
+}
+
 static void
 tel_port(struct rte_tel_data *d, const char *name, const struct fw_port_totals *t)
 {
@@ -199,7 +221,7 @@ tel_port(struct rte_tel_data *d, const char *name, const struct fw_port_totals *
 	rte_tel_data_add_dict_container(d, name, c, 0);
 }
 
-/* /bridgeward/counters: "port.<name>", "segment.<name>.<from>-><to>", "worker.<n>.<port>". */
+/* /bridgeward/counters: "port/<name>", "segment/<name>/<from>_to_<to>", "worker/<n>/<port>". */
 static int
 tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -213,7 +235,7 @@ tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (unsigned i = 0; i < b->nports; i++) {
 		fw_stats_port(app, i, &t[i]);
-		snprintf(key, sizeof(key), "port.%s", b->ports[i].name);
+		tel_key(key, sizeof(key), "port/%s", b->ports[i].name);
 		tel_port(d, key, &t[i]);
 	}
 	for (unsigned s = 0; s < b->nsegments; s++) {
@@ -230,8 +252,8 @@ tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(c, "forwarded", out->tx_pkts);
 			rte_tel_data_add_dict_u64(c, "forwarded_bytes", out->tx_bytes);
 			rte_tel_data_add_dict_u64(c, "dropped", out->tx_drops);
-			snprintf(key, sizeof(key), "segment.%s.%s->%s", sg->name, sg->ports[k],
-				 sg->ports[1 - k]);
+			tel_key(key, sizeof(key), "segment/%s/%s_to_%s", sg->name, sg->ports[k],
+				sg->ports[1 - k]);
 			rte_tel_data_add_dict_container(d, key, c, 0);
 		}
 	}
@@ -241,7 +263,7 @@ tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 			memset(&wt, 0, sizeof(wt));
 			add_worker(app->workers[w], i, &wt);
 			wt.rx_errors = worker_rx_errors(app, app->workers[w], i);
-			snprintf(key, sizeof(key), "worker.%u.%s", w, b->ports[i].name);
+			tel_key(key, sizeof(key), "worker/%u/%s", w, b->ports[i].name);
 			tel_port(d, key, &wt);
 		}
 	}
@@ -257,10 +279,13 @@ tel_link(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
 	rte_tel_data_start_dict(d);
-	for (unsigned i = 0; i < app->board.nports; i++)
-		rte_tel_data_add_dict_string(d, app->board.ports[i].name,
-					     app->port[i].forced_down ? "forced-down"
-								      : link_name(app->port[i].link));
+	for (unsigned i = 0; i < app->board.nports; i++) {
+		char key[64];
+		tel_key(key, sizeof(key), "%s", app->board.ports[i].name);
+		rte_tel_data_add_dict_string(
+			d, key,
+			app->port[i].forced_down ? "forced-down" : link_name(app->port[i].link));
+	}
 	return 0;
 }
 
@@ -277,8 +302,8 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "workers", app->nworkers);
 	rte_tel_data_add_dict_u64(d, "ports", app->board.nports);
 	rte_tel_data_add_dict_u64(d, "segments", app->board.nsegments);
-	rte_tel_data_add_dict_u64(d, "uptime_ms", (rte_get_tsc_cycles() - app->start_tsc) * 1000 /
-							  rte_get_tsc_hz());
+	rte_tel_data_add_dict_u64(
+		d, "uptime_ms", (rte_get_tsc_cycles() - app->start_tsc) * 1000 / rte_get_tsc_hz());
 	return 0;
 }
 

@@ -76,7 +76,9 @@ tcp_conv(struct mix *m, int family, const struct gen_l2 *l2, size_t mss, size_t 
 		.c = client_addr(m, family),
 		.s = server_addr(m, family),
 		.cport = (uint16_t)(20000 + (m->conv++ % 40000)),
-		.sport = (uint16_t)(gen_below(&m->rng, 4) == 0 ? 22 : gen_below(&m->rng, 2) ? 80 : 443),
+		.sport = (uint16_t)(gen_below(&m->rng, 4) == 0 ? 22
+				    : gen_below(&m->rng, 2)    ? 80
+							       : 443),
 		.cseq = (uint32_t)gen_rand(&m->rng),
 		.sseq = (uint32_t)gen_rand(&m->rng),
 		.ts = &ts,
@@ -264,7 +266,8 @@ l2_vlan(struct mix *m, bool qinq)
 	} else {
 		l2.nvlan = 1;
 		l2.tpid[0] = 0x8100;
-		l2.tci[0] = (uint16_t)((gen_below(&m->rng, 8) << 13) | (100 + gen_below(&m->rng, 100)));
+		l2.tci[0] =
+			(uint16_t)((gen_below(&m->rng, 8) << 13) | (100 + gen_below(&m->rng, 100)));
 	}
 	return l2;
 }
@@ -272,7 +275,7 @@ l2_vlan(struct mix *m, bool qinq)
 static int
 scenario_mix(const char *out, unsigned frames, uint64_t seed)
 {
-	struct mix m = { .rng = { seed }, .window_us = (uint64_t)frames * 200 };
+	struct mix m = { .rng = { seed }, .window_us = 1000000 + (uint64_t)frames * 200 };
 	struct gen_l2 plain = l2_plain(), vl;
 
 	m.w = gen_writer_open(out);
@@ -329,8 +332,8 @@ scenario_mix(const char *out, unsigned frames, uint64_t seed)
 		else if (r < 90)
 			broadcast_udp(&m);
 		else
-			tcp_conv(&m, gen_below(&m.rng, 2) ? 4 : 6, &plain, 200 + gen_below(&m.rng, 600),
-				 3000);
+			tcp_conv(&m, gen_below(&m.rng, 2) ? 4 : 6, &plain,
+				 200 + gen_below(&m.rng, 600), 3000);
 	}
 	uint64_t n = gen_writer_frames(m.w);
 	if (gen_writer_close(m.w) != 0)
@@ -416,7 +419,8 @@ tls_client_hello(uint8_t *b, const char *sni, struct gen_rng *rng)
 	memcpy(b + n, sni, sl);
 	n += sl;
 	/* ALPN h2, http/1.1 */
-	static const uint8_t alpn[] = { 0, 16, 0, 14, 0, 12, 2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
+	static const uint8_t alpn[] = { 0, 16,  0,   14,  0,   12,  2,   'h', '2',
+					8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
 	memcpy(b + n, alpn, sizeof(alpn));
 	n += sizeof(alpn);
 	/* supported_versions: TLS 1.3, 1.2 */
@@ -466,20 +470,31 @@ scenario_demo(const char *out)
 		gen_udp(w, ts, &back, dns, pc, 53, (uint16_t)(40000 + i), b, n);
 		ts += 2000;
 
-		struct gen_addr srv = gen_ip4(sites[i].ip[0], sites[i].ip[1], sites[i].ip[2], sites[i].ip[3]);
-		struct gen_tcp t = { .w = w, .l2 = l2, .c = pc, .s = srv,
-				     .cport = (uint16_t)(50000 + i), .sport = sites[i].port,
-				     .cseq = (uint32_t)gen_rand(&rng), .sseq = (uint32_t)gen_rand(&rng),
-				     .ts = &ts, .gap_us = 3000, .mss = 1460 };
+		struct gen_addr srv =
+			gen_ip4(sites[i].ip[0], sites[i].ip[1], sites[i].ip[2], sites[i].ip[3]);
+		struct gen_tcp t = { .w = w,
+				     .l2 = l2,
+				     .c = pc,
+				     .s = srv,
+				     .cport = (uint16_t)(50000 + i),
+				     .sport = sites[i].port,
+				     .cseq = (uint32_t)gen_rand(&rng),
+				     .sseq = (uint32_t)gen_rand(&rng),
+				     .ts = &ts,
+				     .gap_us = 3000,
+				     .mss = 1460 };
 		gen_tcp_handshake(&t);
 		if (sites[i].port == 80) {
-			n = (size_t)snprintf((char *)b, sizeof(b),
-					     "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: curl/7.88.1\r\n"
-					     "Accept: */*\r\n\r\n", sites[i].name);
+			n = (size_t)snprintf(
+				(char *)b, sizeof(b),
+				"GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: curl/7.88.1\r\n"
+				"Accept: */*\r\n\r\n",
+				sites[i].name);
 			gen_tcp_send(&t, true, b, n);
 			n = (size_t)snprintf((char *)b, sizeof(b),
 					     "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
-					     "Content-Length: 44\r\n\r\n<html><body>Hello, Bridgeward</body></html>");
+					     "Content-Length: 44\r\n\r\n<html><body>Hello, "
+					     "Bridgeward</body></html>");
 			gen_tcp_send(&t, false, b, n);
 		} else if (sites[i].port == 443) {
 			n = tls_client_hello(b, sites[i].name, &rng);
@@ -487,7 +502,8 @@ scenario_demo(const char *out)
 			memset(b, 0x17, 1200);
 			gen_tcp_send(&t, false, b, 1200);
 		} else {
-			n = (size_t)snprintf((char *)b, sizeof(b), "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
+			n = (size_t)snprintf((char *)b, sizeof(b),
+					     "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n");
 			gen_tcp_send(&t, true, b, n);
 			n = (size_t)snprintf((char *)b, sizeof(b), "SSH-2.0-OpenSSH_9.2p1\r\n");
 			gen_tcp_send(&t, false, b, n);

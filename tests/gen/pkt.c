@@ -162,7 +162,10 @@ gen_build(uint8_t *buf, const struct gen_pkt *p)
 		memcpy(ip + 24, p->dst.a, 16);
 	}
 	/* L4 checksum over the pseudo-header (ICMPv4 has none). */
-	int csum_at = p->proto == 6 ? 16 : p->proto == 17 ? 6 : (p->proto == 1 || p->proto == 58) ? 2 : -1;
+	int csum_at = p->proto == 6                       ? 16
+		      : p->proto == 17                    ? 6
+		      : (p->proto == 1 || p->proto == 58) ? 2
+							  : -1;
 	if (csum_at >= 0) {
 		uint32_t acc = 0;
 		if (p->proto != 1) {

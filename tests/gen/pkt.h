@@ -34,23 +34,28 @@ struct gen_addr gen_ip6(uint32_t hi, uint64_t lo);
 
 struct gen_l2 {
 	uint8_t dst[6], src[6];
-	unsigned nvlan;       /* 0, 1 or 2 tags */
-	uint16_t tpid[2];     /* outer first: 0x88a8/0x8100 */
+	unsigned nvlan;   /* 0, 1 or 2 tags */
+	uint16_t tpid[2]; /* outer first: 0x88a8/0x8100 */
 	uint16_t tci[2];
 };
 
-enum { GEN_TCP_FIN = 0x01, GEN_TCP_SYN = 0x02, GEN_TCP_RST = 0x04, GEN_TCP_PSH = 0x08,
-       GEN_TCP_ACK = 0x10 };
+enum {
+	GEN_TCP_FIN = 0x01,
+	GEN_TCP_SYN = 0x02,
+	GEN_TCP_RST = 0x04,
+	GEN_TCP_PSH = 0x08,
+	GEN_TCP_ACK = 0x10
+};
 
 struct gen_pkt {
 	struct gen_l2 l2;
-	uint16_t ethertype;   /* used when l3 == 0 (raw payload after L2) */
-	int l3;               /* 0 (raw), 4 or 6 */
+	uint16_t ethertype; /* used when l3 == 0 (raw payload after L2) */
+	int l3;             /* 0 (raw), 4 or 6 */
 	struct gen_addr src, dst;
-	uint8_t proto;        /* 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, other: raw */
+	uint8_t proto; /* 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, other: raw */
 	uint8_t ttl;
 	uint16_t ip_id;
-	uint16_t frag_off;    /* IPv4: offset in 8-byte units | 0x2000 (MF) | 0x4000 (DF) */
+	uint16_t frag_off; /* IPv4: offset in 8-byte units | 0x2000 (MF) | 0x4000 (DF) */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t tcp_flags;
@@ -59,8 +64,8 @@ struct gen_pkt {
 	uint16_t icmp_id, icmp_seq;
 	const uint8_t *payload;
 	size_t payload_len;
-	size_t pad_to;        /* pad the frame with zeros up to this length (e.g. 60) */
-	bool bad_l4_csum;     /* corrupt the L4 checksum */
+	size_t pad_to;    /* pad the frame with zeros up to this length (e.g. 60) */
+	bool bad_l4_csum; /* corrupt the L4 checksum */
 };
 
 /* Build a frame into buf (GEN_MAX_FRAME bytes). Returns its length. */
@@ -76,11 +81,11 @@ int gen_writer_close(struct gen_writer *w);
 /* A TCP conversation written frame by frame. */
 struct gen_tcp {
 	struct gen_writer *w;
-	struct gen_l2 l2;          /* client->server L2 (reversed for server->client) */
+	struct gen_l2 l2; /* client->server L2 (reversed for server->client) */
 	struct gen_addr c, s;
 	uint16_t cport, sport;
-	uint32_t cseq, sseq;       /* next sequence number of each side */
-	uint64_t *ts;              /* shared clock, advanced by gap_us per frame */
+	uint32_t cseq, sseq; /* next sequence number of each side */
+	uint64_t *ts;        /* shared clock, advanced by gap_us per frame */
 	uint32_t gap_us;
 	size_t mss;
 	uint64_t frames;

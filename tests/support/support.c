@@ -200,6 +200,8 @@ ts_json_u64(const char *json, const char *key)
 	if (p == NULL)
 		return -1;
 	p += strlen(pat);
+	while (*p == ' ')
+		p++;
 	if (*p < '0' || *p > '9')
 		return -1;
 	return strtoll(p, NULL, 10);
@@ -209,11 +211,15 @@ char *
 ts_json_str(const char *json, const char *key, char *buf, size_t len)
 {
 	char pat[128];
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
 	const char *p = json ? strstr(json, pat) : NULL;
 	if (p == NULL)
 		return NULL;
 	p += strlen(pat);
+	while (*p == ' ')
+		p++;
+	if (*p++ != '"')
+		return NULL;
 	size_t n = strcspn(p, "\"");
 	if (n >= len)
 		n = len - 1;
