@@ -33,7 +33,7 @@ GEN      := $(BUILD)/bwgen
 UNIT     := $(BUILD)/tests/unit
 INTEG    := $(BUILD)/tests/integration
 
-.PHONY: all test unit integration netns san format format-check bench demo clean reference
+.PHONY: all test unit integration netns san format format-check bench demo clean reference readme readme-check
 
 all: $(BIN) $(GEN) $(UNIT) $(INTEG)
 
@@ -44,21 +44,26 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/libbw.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "  AR  $@"
+	@ar rcs $@ $^
 
 $(BIN): $(BUILD)/obj/fw/main.o $(BUILD)/libbw.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(GEN): $(BUILD)/obj/tests/gen/bwgen.o $(BUILD)/obj/tests/gen/pkt.o
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(UNIT): $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/libbw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CRIT_LIBS)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CRIT_LIBS)
 
 $(INTEG): $(INTEG_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/gen/pkt.o $(BUILD)/libbw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CRIT_LIBS)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CRIT_LIBS)
 
 # Criterion runs each test in its own process; integration tests start DPDK, so one at a time.
 unit: $(UNIT)
@@ -70,7 +75,13 @@ integration: $(BIN) $(GEN) $(INTEG)
 netns: $(BIN) $(GEN)
 	BW_BUILD=$(CURDIR)/$(BUILD) bash tests/netns/run.sh
 
-test: format-check unit integration netns
+test: format-check readme-check unit integration netns
+
+readme: $(BIN)
+	bash tests/readme-reference.sh $(BIN) update
+
+readme-check: $(BIN)
+	@bash tests/readme-reference.sh $(BIN) check
 
 san:
 	$(MAKE) BUILD=build-san OPT=-O1 SAN_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' SAN_LDFLAGS='-fsanitize=address,undefined' build-san/tests/unit

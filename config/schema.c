@@ -722,9 +722,13 @@ cfg_print_reference(FILE *f, const struct cfg_table *t, const char *prefix)
 		char key[192];
 
 		snprintf(key, sizeof(key), "%s%s", prefix, r->key);
-		fprintf(f, "| `%s` | %s | %s%s%s | ", key, type_name(r->type), r->def ? "`" : "",
-			r->def ? r->def : (r->flags & CFG_REQUIRED ? "required" : ""),
-			r->def ? "`" : "");
+		const char *def = r->def == NULL ? (r->flags & CFG_REQUIRED ? "required" : "")
+				  : r->def[0] == '\0' ? "`\"\"`"
+						       : NULL;
+		if (def != NULL)
+			fprintf(f, "| `%s` | %s | %s | ", key, type_name(r->type), def);
+		else
+			fprintf(f, "| `%s` | %s | `%s` | ", key, type_name(r->type), r->def);
 		print_range(f, r);
 		fprintf(f, " | %s |\n", r->doc ? r->doc : "");
 		if (r->type == CFG_GROUP || r->type == CFG_LIST) {
