@@ -722,9 +722,9 @@ cfg_print_reference(FILE *f, const struct cfg_table *t, const char *prefix)
 		char key[192];
 
 		snprintf(key, sizeof(key), "%s%s", prefix, r->key);
-		const char *def = r->def == NULL ? (r->flags & CFG_REQUIRED ? "required" : "")
+		const char *def = r->def == NULL      ? (r->flags & CFG_REQUIRED ? "required" : "")
 				  : r->def[0] == '\0' ? "`\"\"`"
-						       : NULL;
+						      : NULL;
 		if (def != NULL)
 			fprintf(f, "| `%s` | %s | %s | ", key, type_name(r->type), def);
 		else
