@@ -351,3 +351,38 @@ Test(signals, sigterm_stops_cleanly_with_a_summary, .init = setup, .fini = teard
 	free(board);
 	free(out);
 }
+
+/* dispatch = "rss": a queue pair per worker on every port. net_null has many queues and
+ * spreads what it generates over them, so both workers must forward (two workers share one
+ * CPU here: --lcores). */
+Test(dispatch, rss_gives_every_worker_a_queue_on_every_port, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	char *out = NULL;
+	char *board = ts_write_file(dir, "rss.conf",
+				    "name = \"rss-null\";\nports = (\n"
+				    " { name = \"a\"; dev = \"net_null0\"; },\n"
+				    " { name = \"b\"; dev = \"net_null1\"; }\n);\n"
+				    "segments = ( { name = \"s\"; ports = [ \"a\", \"b\" ]; } );\n"
+				    "cores = { control = 0; workers = [ 1, 2 ]; };\n"
+				    "dispatch = \"rss\";\n");
+	int rc = ts_run(&out,
+			"%s/bridgeward --board %s --config %s --duration 1 -- --lcores 0@0,1@1,2@1 "
+			"--file-prefix %s",
+			ts_build(), board, default_config(), ts_prefix("rss"));
+	cr_assert_eq(rc, 0, "%s", out);
+	for (unsigned w = 0; w < 2; w++) {
+		for (const char *port = "a"; port; port = (*port == 'a') ? "b" : NULL) {
+			char pat[64];
+			unsigned long long rx = 0, tx = 0;
+			snprintf(pat, sizeof(pat), "\n%u       %u      %s ", w, w + 1, port);
+			const char *p = strstr(out, pat);
+			cr_assert_not_null(p, "no line for worker %u port %s:\n%s", w, port, out);
+			cr_assert_eq(sscanf(p + 1, "%*u %*u %*s %llu %llu", &rx, &tx), 2);
+			cr_assert_gt(rx, 1000, "worker %u port %s received %llu", w, port, rx);
+			cr_assert_gt(tx, 1000, "worker %u port %s sent %llu", w, port, tx);
+		}
+	}
+	free(board);
+	free(out);
+}
