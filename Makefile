@@ -25,7 +25,7 @@ LDLIBS   += $(PKG_LIBS) -lm -lpthread $(SAN_LDFLAGS)
 
 LIB_SRCS := $(wildcard config/*.c board/*.c dataplane/*.c) $(filter-out fw/main.c,$(wildcard fw/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-UNIT_SRCS := $(wildcard tests/unit/*.c) tests/support/support.c
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/support/support.c tests/gen/pkt.c
 INTEG_SRCS := $(wildcard tests/integration/*.c) tests/support/support.c
 
 BIN      := $(BUILD)/bridgeward

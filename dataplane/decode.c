@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Straight-line decoding with a bounds check before every read. Lengths come from the
+ * headers only after they are checked against what the frame holds; Ethernet padding after
+ * the IP datagram is ignored (the IP length decides). Header checksums other than IPv4's
+ * are not verified: the endpoints do that, and a wrong one changes nothing we decide.
+ */
+#include "decode.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const char *const reason_names[DP_DEC__COUNT] = {
+	[DP_DEC_OK] = "ok",
+	[DP_DEC_ETH_TRUNC] = "eth_trunc",
+	[DP_DEC_VLAN_TRUNC] = "vlan_trunc",
+	[DP_DEC_VLAN_DEPTH] = "vlan_depth",
+	[DP_DEC_IP4_TRUNC] = "ip4_trunc",
+	[DP_DEC_IP4_VERSION] = "ip4_version",
+	[DP_DEC_IP4_HLEN] = "ip4_hlen",
+	[DP_DEC_IP4_LEN] = "ip4_len",
+	[DP_DEC_IP4_CSUM] = "ip4_csum",
+	[DP_DEC_IP4_OPT] = "ip4_opt",
+	[DP_DEC_IP4_FRAG] = "ip4_frag",
+	[DP_DEC_IP6_TRUNC] = "ip6_trunc",
+	[DP_DEC_IP6_VERSION] = "ip6_version",
+	[DP_DEC_IP6_LEN] = "ip6_len",
+	[DP_DEC_IP6_EXT_TRUNC] = "ip6_ext_trunc",
+	[DP_DEC_IP6_EXT_CHAIN] = "ip6_ext_chain",
+	[DP_DEC_TCP_TRUNC] = "tcp_trunc",
+	[DP_DEC_TCP_DOFF] = "tcp_doff",
+	[DP_DEC_TCP_OPT] = "tcp_opt",
+	[DP_DEC_UDP_TRUNC] = "udp_trunc",
+	[DP_DEC_UDP_LEN] = "udp_len",
+	[DP_DEC_ICMP_TRUNC] = "icmp_trunc",
+	[DP_DEC_ICMP6_TRUNC] = "icmp6_trunc",
+};
+
+const char *
+dp_dec_reason_name(enum dp_dec_reason r)
+{
+	return (unsigned)r < DP_DEC__COUNT ? reason_names[r] : "?";
+}
+
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Walk TCP or IPv4 options: EOL ends, NOP is one byte, others are kind, length >= 2. */
+static bool
+options_ok(const uint8_t *p, uint32_t n)
+{
+	uint32_t i = 0;
+	while (i < n) {
+		uint8_t kind = p[i];
+		if (kind == 0)
+			return true;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || p[i + 1] < 2 || i + p[i + 1] > n)
+			return false;
+		i += p[i + 1];
+	}
+	return true;
+}
+
+static uint16_t
+ip4_csum(const uint8_t *h, uint32_t hlen)
+{
+	uint32_t sum = 0;
+	for (uint32_t i = 0; i < hlen; i += 2)
+		sum += rd16(h + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+enum dp_dec_reason
+dp_decode_l4(const uint8_t *l4, uint32_t len, struct dp_pkt *pk)
+{
+	switch (pk->proto) {
+	case DP_PROTO_TCP: {
+		if (len < 20)
+			return DP_DEC_TCP_TRUNC;
+		uint32_t doff = (uint32_t)(l4[12] >> 4) * 4;
+		if (doff < 20 || doff > len)
+			return DP_DEC_TCP_DOFF;
+		if (doff > 20 && !options_ok(l4 + 20, doff - 20))
+			return DP_DEC_TCP_OPT;
+		pk->sport = rd16(l4);
+		pk->dport = rd16(l4 + 2);
+		pk->seq = rd32(l4 + 4);
+		pk->ack = rd32(l4 + 8);
+		pk->tcp_flags = l4[13];
+		pk->window = rd16(l4 + 14);
+		pk->payload = l4 + doff;
+		pk->payload_len = len - doff;
+		return DP_DEC_OK;
+	}
+	case DP_PROTO_UDP: {
+		if (len < 8)
+			return DP_DEC_UDP_TRUNC;
+		uint32_t ulen = rd16(l4 + 4);
+		if (ulen < 8 || ulen > len)
+			return DP_DEC_UDP_LEN;
+		pk->sport = rd16(l4);
+		pk->dport = rd16(l4 + 2);
+		pk->payload = l4 + 8;
+		pk->payload_len = ulen - 8;
+		return DP_DEC_OK;
+	}
+	case DP_PROTO_ICMP:
+	case DP_PROTO_ICMPV6: {
+		if (len < 8)
+			return pk->proto == DP_PROTO_ICMP ? DP_DEC_ICMP_TRUNC : DP_DEC_ICMP6_TRUNC;
+		pk->icmp_type = l4[0];
+		pk->icmp_code = l4[1];
+		/* Echo request and reply share their identifier: use it as both "ports" so the
+		 * two directions meet in one flow. Other messages have none. */
+		bool echo = pk->proto == DP_PROTO_ICMP
+				    ? (l4[0] == 8 || l4[0] == 0)
+				    : (l4[0] == 128 || l4[0] == 129);
+		pk->sport = pk->dport = echo ? rd16(l4 + 4) : 0;
+		pk->payload = l4 + 8;
+		pk->payload_len = len - 8;
+		return DP_DEC_OK;
+	}
+	default:
+		pk->payload = l4;
+		pk->payload_len = len;
+		return DP_DEC_OK;
+	}
+}
+
+static enum dp_dec_reason
+decode_ip4(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, struct dp_pkt *pk)
+{
+	if (avail < 20)
+		return DP_DEC_IP4_TRUNC;
+	if ((ip[0] >> 4) != 4)
+		return DP_DEC_IP4_VERSION;
+	uint32_t hlen = (uint32_t)(ip[0] & 15) * 4;
+	if (hlen < 20 || hlen > avail)
+		return DP_DEC_IP4_HLEN;
+	uint32_t tot = rd16(ip + 2);
+	if (tot < hlen || tot > avail)
+		return DP_DEC_IP4_LEN;
+	if (!cfg->ip4_csum_checked && ip4_csum(ip, hlen) != 0)
+		return DP_DEC_IP4_CSUM;
+	if (hlen > 20 && !options_ok(ip + 20, hlen - 20))
+		return DP_DEC_IP4_OPT;
+	pk->l3 = 4;
+	pk->addr_len = 4;
+	pk->src = ip + 12;
+	pk->dst = ip + 16;
+	pk->proto = ip[9];
+	pk->l3_len = tot;
+	pk->l4_off = pk->l3_off + hlen;
+	uint16_t fo = rd16(ip + 6);
+	if ((fo & 0x3fff) != 0) {
+		pk->is_frag = true;
+		pk->frag_more = (fo & 0x2000) != 0;
+		pk->frag_off = (uint32_t)(fo & 0x1fff) * 8;
+		pk->frag_id = rd16(ip + 4);
+		pk->frag_hdr_len = hlen;
+		pk->frag_data_len = tot - hlen;
+		if (pk->frag_off + pk->frag_data_len > 65535)
+			return DP_DEC_IP4_FRAG;
+		return DP_DEC_OK;
+	}
+	return dp_decode_l4(ip + hlen, tot - hlen, pk);
+}
+
+static enum dp_dec_reason
+decode_ip6(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, struct dp_pkt *pk)
+{
+	if (avail < 40)
+		return DP_DEC_IP6_TRUNC;
+	if ((ip[0] >> 4) != 6)
+		return DP_DEC_IP6_VERSION;
+	uint32_t plen = rd16(ip + 4);
+	if (40 + plen > avail)
+		return DP_DEC_IP6_LEN;
+	pk->l3 = 6;
+	pk->addr_len = 16;
+	pk->src = ip + 8;
+	pk->dst = ip + 24;
+	pk->l3_len = 40 + plen;
+	uint32_t end = 40 + plen, off = 40;
+	uint8_t nh = ip[6];
+	unsigned n = 0;
+
+	for (;;) {
+		switch (nh) {
+		case 0:   /* hop-by-hop options */
+		case 43:  /* routing */
+		case 60:  /* destination options */
+		case 135: /* mobility */
+		case 139: /* HIP */
+		case 140: /* shim6 */
+		case 51:  /* AH: length in 4-byte units minus 2 */
+		{
+			if (++n > cfg->max_ip6_ext)
+				return DP_DEC_IP6_EXT_CHAIN;
+			if (off + 8 > end)
+				return DP_DEC_IP6_EXT_TRUNC;
+			uint32_t l = nh == 51 ? ((uint32_t)ip[off + 1] + 2) * 4
+					      : ((uint32_t)ip[off + 1] + 1) * 8;
+			if (off + l > end)
+				return DP_DEC_IP6_EXT_TRUNC;
+			nh = ip[off];
+			off += l;
+			continue;
+		}
+		case 44: { /* fragment */
+			if (++n > cfg->max_ip6_ext)
+				return DP_DEC_IP6_EXT_CHAIN;
+			if (off + 8 > end)
+				return DP_DEC_IP6_EXT_TRUNC;
+			uint16_t fo = rd16(ip + off + 2);
+			uint32_t foff = (uint32_t)(fo >> 3) * 8;
+			bool more = (fo & 1) != 0;
+			uint8_t next = ip[off];
+			if (foff == 0 && !more) {
+				/* an atomic fragment (RFC 6946): not really fragmented */
+				nh = next;
+				off += 8;
+				continue;
+			}
+			pk->proto = next;
+			pk->is_frag = true;
+			pk->frag_more = more;
+			pk->frag_off = foff;
+			pk->frag_id = rd32(ip + off + 4);
+			pk->frag_hdr_len = off + 8;
+			pk->frag_data_len = end - (off + 8);
+			pk->l4_off = pk->l3_off + off + 8;
+			return DP_DEC_OK;
+		}
+		default:
+			pk->proto = nh;
+			pk->l4_off = pk->l3_off + off;
+			return dp_decode_l4(ip + off, end - off, pk);
+		}
+	}
+}
+
+enum dp_dec_reason
+dp_decode(const uint8_t *frame, uint32_t len, const struct dp_decode_cfg *cfg, struct dp_pkt *pk)
+{
+	uint32_t off = 12;
+	uint16_t et;
+
+	memset(pk, 0, offsetof(struct dp_pkt, frag_hdr_len) + sizeof(pk->frag_hdr_len));
+	pk->frame = frame;
+	pk->frame_len = len;
+	pk->frag_data_len = 0;
+	if (len < 14)
+		return DP_DEC_ETH_TRUNC;
+	et = rd16(frame + 12);
+	while (et == 0x8100 || et == 0x88a8 || et == 0x9100) {
+		if (pk->nvlan == 2)
+			return DP_DEC_VLAN_DEPTH;
+		if (off + 6 > len)
+			return DP_DEC_VLAN_TRUNC;
+		pk->vlan[pk->nvlan++] = rd16(frame + off + 2) & 0x0fff;
+		off += 4;
+		et = rd16(frame + off);
+	}
+	pk->ethertype = et;
+	pk->l3_off = (uint16_t)(off + 2);
+	if (et == 0x0800)
+		return decode_ip4(frame + pk->l3_off, len - pk->l3_off, cfg, pk);
+	if (et == 0x86dd)
+		return decode_ip6(frame + pk->l3_off, len - pk->l3_off, cfg, pk);
+	return DP_DEC_OK;
+}
