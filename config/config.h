@@ -31,9 +31,52 @@ struct cfg_log {
 	uint64_t stats_interval_ms; /* periodic "stats" records; 0 = at exit only */
 };
 
+enum cfg_outcome { CFG_FORWARD, CFG_DROP };
+
+struct cfg_decode {
+	int invalid;          /* enum cfg_outcome for malformed IP */
+	uint32_t max_ip6_ext; /* IPv6 extension headers allowed */
+};
+
+struct cfg_flow {
+	bool track;       /* flow tracking (and everything after it) */
+	uint32_t entries; /* per worker */
+	int on_full;      /* enum cfg_outcome for new flows without an entry */
+	uint64_t evict_idle_ms;
+	uint64_t tcp_new_ms, tcp_established_ms, tcp_closed_ms;
+	uint64_t udp_new_ms, udp_established_ms, other_ms;
+	uint32_t age_batch; /* flows aged per worker pass at most */
+};
+
+struct cfg_stream {
+	bool reassembly;
+	uint64_t depth;  /* bytes inspected per direction */
+	uint64_t window; /* out-of-order bytes held per direction */
+	uint64_t memory; /* per worker */
+	bool verify_delivered;
+};
+
+struct cfg_frag {
+	uint32_t datagrams; /* per worker */
+	uint32_t max_fragments;
+	uint32_t max_held; /* fragments held per worker */
+	uint64_t timeout_ms;
+	int overflow;   /* enum cfg_outcome */
+	int incomplete; /* enum cfg_outcome */
+};
+
+struct cfg_events {
+	uint32_t ring; /* records per worker ring */
+};
+
 struct cfg_config {
 	struct cfg_bridge bridge;
 	struct cfg_log log;
+	struct cfg_decode decode;
+	struct cfg_flow flow;
+	struct cfg_stream stream;
+	struct cfg_frag frag;
+	struct cfg_events events;
 };
 
 /* The schema of the main configuration. */

@@ -127,9 +127,8 @@ dp_decode_l4(const uint8_t *l4, uint32_t len, struct dp_pkt *pk)
 		pk->icmp_code = l4[1];
 		/* Echo request and reply share their identifier: use it as both "ports" so the
 		 * two directions meet in one flow. Other messages have none. */
-		bool echo = pk->proto == DP_PROTO_ICMP
-				    ? (l4[0] == 8 || l4[0] == 0)
-				    : (l4[0] == 128 || l4[0] == 129);
+		bool echo = pk->proto == DP_PROTO_ICMP ? (l4[0] == 8 || l4[0] == 0)
+						       : (l4[0] == 128 || l4[0] == 129);
 		pk->sport = pk->dport = echo ? rd16(l4 + 4) : 0;
 		pk->payload = l4 + 8;
 		pk->payload_len = len - 8;

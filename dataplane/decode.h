@@ -53,27 +53,27 @@ const char *dp_dec_reason_name(enum dp_dec_reason r);
 #define DP_PROTO_UDP    17
 #define DP_PROTO_ICMPV6 58
 
-#define DP_TCP_FIN 0x01
-#define DP_TCP_SYN 0x02
-#define DP_TCP_RST 0x04
-#define DP_TCP_PSH 0x08
-#define DP_TCP_ACK 0x10
+#define DP_TCP_FIN      0x01
+#define DP_TCP_SYN      0x02
+#define DP_TCP_RST      0x04
+#define DP_TCP_PSH      0x08
+#define DP_TCP_ACK      0x10
 
 struct dp_pkt {
 	const uint8_t *frame;
-	uint32_t frame_len;   /* bytes of the frame (wire length) */
-	uint16_t l3_off;      /* offset of the IP header */
-	uint16_t ethertype;   /* after the VLAN tags */
-	uint16_t vlan[2];     /* VLAN ids, outer first */
+	uint32_t frame_len; /* bytes of the frame (wire length) */
+	uint16_t l3_off;    /* offset of the IP header */
+	uint16_t ethertype; /* after the VLAN tags */
+	uint16_t vlan[2];   /* VLAN ids, outer first */
 	uint8_t nvlan;
-	uint8_t l3;           /* 0 (not IP), 4, 6 */
-	uint8_t proto;        /* L4 protocol (after IPv6 extension headers) */
+	uint8_t l3;    /* 0 (not IP), 4, 6 */
+	uint8_t proto; /* L4 protocol (after IPv6 extension headers) */
 	uint8_t tcp_flags;
-	uint8_t addr_len;     /* 4 or 16 */
-	const uint8_t *src;   /* into the frame */
+	uint8_t addr_len;   /* 4 or 16 */
+	const uint8_t *src; /* into the frame */
 	const uint8_t *dst;
-	uint32_t l4_off;      /* offset of the L4 header in the frame (or datagram) */
-	uint32_t l3_len;      /* IP header + payload (total length), as the header says */
+	uint32_t l4_off; /* offset of the L4 header in the frame (or datagram) */
+	uint32_t l3_len; /* IP header + payload (total length), as the header says */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint16_t window;
@@ -82,10 +82,11 @@ struct dp_pkt {
 	uint32_t payload_len;
 	/* fragments */
 	bool is_frag;
-	bool frag_more;       /* MF */
-	uint32_t frag_id;     /* IPv4 id or IPv6 identification */
-	uint32_t frag_off;    /* bytes */
-	uint32_t frag_hdr_len;/* bytes before the fragmentable part (IP header + unfragmentable exts) */
+	bool frag_more;    /* MF */
+	uint32_t frag_id;  /* IPv4 id or IPv6 identification */
+	uint32_t frag_off; /* bytes */
+	uint32_t
+		frag_hdr_len; /* bytes before the fragmentable part (IP header + unfragmentable exts) */
 	uint32_t frag_data_len;
 };
 

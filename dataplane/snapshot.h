@@ -13,14 +13,26 @@
  * is still reading.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_rcu_qsbr.h>
 
+#include "decode.h"
+
 struct dp_snapshot {
-	uint64_t generation; /* increases with every publish */
-	uint32_t burst;      /* RX burst size */
-	uint32_t tx_retries; /* extra TX attempts per burst */
+	uint64_t generation;       /* increases with every publish */
+	uint32_t burst;            /* RX burst size */
+	uint32_t tx_retries;       /* extra TX attempts per burst */
+	bool track;                /* flow tracking (off: forward only) */
+	bool reassembly;           /* TCP stream reassembly */
+	bool invalid_drop;         /* drop malformed IP (else forward it) */
+	bool flow_full_drop;       /* drop packets of new flows that get no entry (else forward) */
+	bool frag_overflow_drop;   /* fragments that cannot be tracked */
+	bool frag_incomplete_drop; /* fragments of datagrams that never completed */
+	bool replay;         /* offline replay: wait for event ring space instead of dropping */
+	uint32_t age_budget; /* flows aged per pass at most */
+	struct dp_decode_cfg decode;
 };
 
 struct dp_rcu {

@@ -53,26 +53,26 @@ enum dp_stream_end {
 #define DP_STREAM_F_INIT 0x01 /* next_seq is known */
 
 struct dp_stream_dir {
-	uint32_t next_seq;  /* next byte to deliver */
-	uint32_t base_seq;  /* first retained (delivered, unacknowledged) byte */
-	uint32_t ret_head;  /* retained chunks, contiguous from base_seq to next_seq */
+	uint32_t next_seq; /* next byte to deliver */
+	uint32_t base_seq; /* first retained (delivered, unacknowledged) byte */
+	uint32_t ret_head; /* retained chunks, contiguous from base_seq to next_seq */
 	uint32_t ret_tail;
 	uint32_t ooo_head;  /* out-of-order chunks beyond next_seq, sorted, disjoint */
 	uint32_t delivered; /* bytes delivered so far */
 	uint16_t chunks;    /* chunks held by this direction */
 	uint8_t flags;
-	uint8_t end;        /* enum dp_stream_end */
+	uint8_t end; /* enum dp_stream_end */
 };
 
 struct dp_stream_counters {
 	uint64_t chunks_in_use;
 	uint64_t chunks_hwm;
-	uint64_t segments_ooo;     /* segments that arrived ahead of a hole */
-	uint64_t overlaps_same;    /* overlaps whose bytes matched */
+	uint64_t segments_ooo;      /* segments that arrived ahead of a hole */
+	uint64_t overlaps_same;     /* overlaps whose bytes matched */
 	uint64_t overlaps_conflict; /* overlaps with different bytes: evasion attempts, dropped */
-	uint64_t beyond_window;    /* segments (or parts) past the window/depth, not kept */
-	uint64_t nomem;            /* directions given up because the pool was empty */
-	uint64_t gaps;             /* holes skipped because the receiver acknowledged them */
+	uint64_t beyond_window;     /* segments (or parts) past the window/depth, not kept */
+	uint64_t nomem;             /* directions given up because the pool was empty */
+	uint64_t gaps;              /* holes skipped because the receiver acknowledged them */
 	uint64_t depth_reached;
 	uint64_t bytes_delivered;
 };
@@ -82,9 +82,9 @@ struct dp_stream_pool {
 	uint32_t nchunks;
 	uint32_t free_head;
 	uint32_t nfree;
-	uint32_t window;        /* bytes a direction may hold beyond next_seq */
-	uint32_t depth;         /* bytes inspected per direction */
-	bool retain;            /* keep delivered bytes until acknowledged */
+	uint32_t window; /* bytes a direction may hold beyond next_seq */
+	uint32_t depth;  /* bytes inspected per direction */
+	bool retain;     /* keep delivered bytes until acknowledged */
 	struct dp_stream_counters cnt;
 };
 

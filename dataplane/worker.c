@@ -1,23 +1,46 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker loop.
+ * The worker loop and the per-packet pipeline.
  *
- * Every frame received on a segment port is queued for the other port of the segment and
- * sent unchanged. A TX burst the device does not fully accept is retried up to
- * snapshot.tx_retries more times (devices refuse when their ring is full; a retry after
- * the NIC has drained some descriptors usually succeeds); what is still refused is freed
- * and counted as tx_drops, so no mbuf is ever leaked or held without bound.
+ * Verdicts: a frame is forwarded to its segment peer's TX buffer, dropped (freed and
+ * counted), or held (a fragment waiting for its datagram). Every mbuf has exactly one
+ * owner on every path: the RX burst hands it to the pipeline, which hands it to a TX
+ * buffer, to the fragment table, or frees it.
  *
- * Drain: when the control core asks (dp_shared.state = DP_DRAIN) the worker keeps polling
- * until its queues have been empty for DRAIN_IDLE_PASSES consecutive passes, flushes, sets
- * drained and returns. DP_STOP ends the loop at once (after a flush).
+ * TX: a burst the device does not fully accept is retried up to snapshot.tx_retries more
+ * times (devices refuse when their ring is full; a retry after the NIC has drained some
+ * descriptors usually succeeds); what is still refused is freed and counted as tx_drops.
+ *
+ * Time: frames from net_pcap carry their capture time, which then drives the worker's
+ * clock (offline replay ages flows in capture time); otherwise the clock is the TSC. The
+ * clock never goes backwards (merged captures may).
+ *
+ * Drain: when the control core asks (DP_DRAIN) the worker keeps polling until its queues
+ * have been empty for DRAIN_IDLE_PASSES passes, ends every flow, hands back held
+ * fragments, flushes, sets drained and returns. DP_STOP skips the waiting.
  */
 #include "worker.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #define DRAIN_IDLE_PASSES 64
+#define FRAG_AGE_BUDGET   8
+#define SCRATCH_BYTES     65536
+
+enum verdict { V_FORWARD, V_DROP, V_HELD };
+
+/* ---- TX ---- */
 
 static void
 tx_flush_one(struct dp_worker *w, unsigned port, uint32_t retries)
@@ -56,13 +79,280 @@ dp_worker_flush(struct dp_worker *w, const struct dp_snapshot *snap)
 }
 
 static inline void
-tx_enqueue(struct dp_worker *w, const struct dp_snapshot *snap, unsigned port, struct rte_mbuf *m)
+tx_enqueue(struct dp_worker *w, unsigned port, struct rte_mbuf *m)
 {
 	struct dp_txbuf *tb = &w->tx[port];
 
 	if (unlikely(tb->n == DP_TXBUF_SIZE))
-		tx_flush_one(w, port, snap->tx_retries);
+		tx_flush_one(w, port, w->snap->tx_retries);
 	tb->pkts[tb->n++] = m;
+}
+
+/* Send m out of the peer of the port it came in on. */
+static inline void
+forward(struct dp_worker *w, unsigned in_port, struct rte_mbuf *m)
+{
+	tx_enqueue(w, w->sh->ports[in_port].peer, m);
+}
+
+/* ---- events ---- */
+
+static uint64_t
+mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void
+post_event(struct dp_worker *w, const struct dp_event *ev)
+{
+	while (rte_ring_sp_enqueue_elem(w->events, (void *)(uintptr_t)ev, sizeof(*ev)) != 0) {
+		/* Live traffic never waits for the log. An offline replay does: its log must be
+		 * complete, and nothing is on the wire. */
+		if (!w->snap->replay) {
+			DP_CNT_INC(w->wc.events_dropped);
+			return;
+		}
+		rte_pause();
+	}
+	DP_CNT_INC(w->wc.events_posted);
+}
+
+/* A flow ended: free its stream memory and post its record. */
+static void
+on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_flow_end why)
+{
+	struct dp_worker *w = ctx;
+	struct dp_event ev;
+	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
+	unsigned alen = k->l3 == 4 ? 4 : 16;
+
+	for (unsigned d = 0; d < 2; d++)
+		dp_stream_release(&w->streams, &f->dir[d], DP_STREAM_END_RELEASED);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = DP_EV_FLOW;
+	ev.reason = (uint8_t)why;
+	ev.proto = k->proto;
+	ev.l3 = k->l3;
+	ev.nvlan = (uint8_t)(k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0);
+	ev.vlan[0] = k->vlan[0];
+	ev.vlan[1] = k->vlan[1];
+	ev.tcp_state = f->tcp_state;
+	ev.flow_flags = f->flags;
+	ev.worker = (uint16_t)w->id;
+	ev.in_port = f->in_port;
+	memcpy(ev.src, k->addr[init], alen);
+	memcpy(ev.dst, k->addr[init ^ 1], alen);
+	ev.sport = k->port[init];
+	ev.dport = k->port[init ^ 1];
+	ev.stream_end[0] = f->dir[0].end;
+	ev.stream_end[1] = f->dir[1].end;
+	ev.flow_id = mix64(f->start_us ^ ((uint64_t)dp_flow_index(w->flows, f) << 20) ^
+			   ((uint64_t)w->id << 58)) &
+		     ((1ull << 52) - 1);
+	ev.start_us = f->start_us;
+	ev.end_us = w->epoch_us + (uint64_t)f->last_ms * 1000u;
+	if (ev.end_us < ev.start_us)
+		ev.end_us = ev.start_us;
+	for (unsigned d = 0; d < 2; d++) {
+		ev.pkts[d] = f->pkts[d];
+		ev.bytes[d] = f->bytes[d];
+	}
+	post_event(w, &ev);
+}
+
+/* ---- inspection hand-off ---- */
+
+/* Reassembled bytes arrive here, in order, once. Identification plugs in at this point;
+ * until then the stream pool counts what it delivered. */
+static void
+inspect_stream(void *ctx, const uint8_t *data, uint32_t len)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+}
+
+/* ---- the pipeline ---- */
+
+static inline void
+clock_packet(struct dp_worker *w, const struct rte_mbuf *m, unsigned port)
+{
+	const struct dp_shared *sh = w->sh;
+
+	if (sh->ports[port].ts_usec && (m->ol_flags & sh->ts_flag)) {
+		uint64_t ts = *RTE_MBUF_DYNFIELD(m, sh->ts_offset, uint64_t *);
+		if (unlikely(w->epoch_us == 0)) {
+			w->epoch_us = ts;
+			w->now_us = ts;
+		}
+		if (ts > w->now_us) {
+			w->now_us = ts;
+			w->now_ms = (uint32_t)((ts - w->epoch_us) / 1000);
+		}
+	}
+}
+
+static void
+clock_tsc(struct dp_worker *w)
+{
+	uint64_t us = (rte_get_tsc_cycles() - w->epoch_tsc) * 1000000 / w->sh->tsc_hz;
+	if (w->epoch_us + us > w->now_us) {
+		w->now_us = w->epoch_us + us;
+		w->now_ms = (uint32_t)(us / 1000);
+	}
+}
+
+/* TCP: advance both directions' reassembly. Returns V_DROP for a conflicting overlap. */
+static enum verdict
+tcp_stream(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk, unsigned dir)
+{
+	struct dp_stream_pool *sp = &w->streams;
+	struct dp_stream_dir *d = &f->dir[dir];
+	uint32_t seq = pk->seq;
+
+	if (pk->tcp_flags & DP_TCP_RST) {
+		/* A reset ends both streams; its payload (a diagnostic) is not stream data. */
+		dp_stream_release(sp, &f->dir[0], DP_STREAM_END_RELEASED);
+		dp_stream_release(sp, &f->dir[1], DP_STREAM_END_RELEASED);
+		return V_FORWARD;
+	}
+	if (pk->tcp_flags & DP_TCP_SYN) {
+		if (!(d->flags & DP_STREAM_F_INIT))
+			dp_stream_start(d, seq + 1);
+		seq++;
+	}
+	if (pk->tcp_flags & DP_TCP_ACK)
+		dp_stream_ack(sp, &f->dir[dir ^ 1], pk->ack, inspect_stream, w);
+	if (pk->payload_len > 0) {
+		enum dp_stream_res r = dp_stream_segment(sp, d, seq, pk->payload, pk->payload_len,
+							 inspect_stream, w);
+		if (unlikely(r == DP_STREAM_CONFLICT)) {
+			DP_CNT_INC(w->wc.stream_conflict_dropped);
+			return V_DROP;
+		}
+	}
+	if (pk->tcp_flags & DP_TCP_FIN)
+		dp_stream_fin(sp, d, seq + pk->payload_len);
+	return V_FORWARD;
+}
+
+/* Flow lookup, accounting, state; npkts frames of bytes in total (a datagram's fragments). */
+static enum verdict
+flow_stage(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, uint32_t npkts,
+	   uint64_t bytes)
+{
+	const struct dp_snapshot *snap = w->snap;
+	struct dp_flow_key key;
+	unsigned side;
+	bool created;
+	uint32_t sig = dp_flow_key_make(pk, w->sh->ports[port].segment, &key, &side);
+	struct dp_flow *f = dp_flow_get(w->flows, &key, sig, w->now_us, w->now_ms, &created);
+
+	if (unlikely(f == NULL)) {
+		if (snap->flow_full_drop) {
+			DP_CNT_ADD(w->wc.flow_full_dropped, npkts);
+			return V_DROP;
+		}
+		DP_CNT_ADD(w->wc.flow_full_forwarded, npkts);
+		return V_FORWARD;
+	}
+	dp_flow_update(w->flows, f, pk, side, npkts, bytes, w->now_ms);
+	unsigned dir = dp_flow_dir(f, side);
+	if (created)
+		f->in_port = (uint8_t)(dir == DP_TOSERVER ? port : w->sh->ports[port].peer);
+	if (pk->proto == DP_PROTO_TCP && snap->reassembly)
+		return tcp_stream(w, f, pk, dir);
+	return V_FORWARD;
+}
+
+static void
+drop(struct dp_worker *w, struct rte_mbuf *m)
+{
+	(void)w;
+	rte_pktmbuf_free(m);
+}
+
+/* Forward or drop fragments handed back by the fragment table. */
+static void
+frags_out(struct dp_worker *w, struct dp_frag_out *out, unsigned n, bool drop_them)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (drop_them) {
+			DP_CNT_INC(w->wc.frag_dropped);
+			rte_pktmbuf_free(out[i].m);
+		} else {
+			forward(w, out[i].port, out[i].m);
+		}
+	}
+}
+
+static enum verdict
+fragment(struct dp_worker *w, struct dp_pkt *pk, struct rte_mbuf *m, unsigned port)
+{
+	const struct dp_snapshot *snap = w->snap;
+	struct dp_frag_out out[DP_FRAG_MAX];
+	unsigned n;
+
+	switch (dp_frag_add(w->frags, pk, w->sh->ports[port].segment, m, (uint16_t)port, w->now_ms,
+			    out, &n)) {
+	case DP_FRAG_HELD: return V_HELD;
+	case DP_FRAG_COMPLETE: {
+		uint32_t len;
+		uint64_t bytes;
+		enum dp_dec_reason err;
+		n = dp_frag_assemble(w->frags, pk, w->scratch, &len, out, &bytes, &err);
+		enum verdict v = V_FORWARD;
+		if (err != DP_DEC_OK) {
+			DP_CNT_INC(w->wc.decode[err]);
+			v = snap->invalid_drop ? V_DROP : V_FORWARD;
+		} else {
+			v = flow_stage(w, pk, port, n, bytes);
+		}
+		frags_out(w, out, n, v == V_DROP);
+		return V_HELD; /* m went out with its datagram */
+	}
+	case DP_FRAG_DUPLICATE:
+	case DP_FRAG_CONFLICT: DP_CNT_INC(w->wc.frag_dropped); return V_DROP;
+	case DP_FRAG_INVALID: return snap->invalid_drop ? V_DROP : V_FORWARD;
+	case DP_FRAG_OVERFLOW:
+	default:
+		frags_out(w, out, n, snap->frag_overflow_drop);
+		if (snap->frag_overflow_drop) {
+			DP_CNT_INC(w->wc.frag_dropped);
+			return V_DROP;
+		}
+		DP_CNT_ADD(w->wc.frag_overflow_forwarded, n + 1);
+		return V_FORWARD;
+	}
+}
+
+static enum verdict
+process(struct dp_worker *w, struct rte_mbuf *m, unsigned port)
+{
+	const struct dp_snapshot *snap = w->snap;
+	struct dp_pkt pk;
+
+	clock_packet(w, m, port);
+	enum dp_dec_reason err = dp_decode(rte_pktmbuf_mtod(m, const uint8_t *),
+					   rte_pktmbuf_data_len(m), &snap->decode, &pk);
+	if (unlikely(err != DP_DEC_OK)) {
+		DP_CNT_INC(w->wc.decode[err]);
+		if (snap->invalid_drop) {
+			DP_CNT_INC(w->wc.invalid_dropped);
+			return V_DROP;
+		}
+		return V_FORWARD;
+	}
+	if (pk.l3 == 0) {
+		DP_CNT_INC(w->wc.non_ip);
+		return V_FORWARD;
+	}
+	if (unlikely(pk.is_frag))
+		return fragment(w, &pk, m, port);
+	return flow_stage(w, &pk, port, 1, rte_pktmbuf_pkt_len(m));
 }
 
 unsigned
@@ -72,6 +362,7 @@ dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap)
 	unsigned total = 0;
 	uint16_t burst = (uint16_t)RTE_MIN(snap->burst, DP_MAX_BURST);
 
+	w->snap = snap;
 	for (unsigned q = 0; q < w->nrxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
 		const struct dp_port_map *pm = &w->sh->ports[rq->port];
@@ -81,16 +372,58 @@ dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap)
 
 		if (n == 0)
 			continue;
-		for (uint16_t i = 0; i < n; i++) {
+		for (uint16_t i = 0; i < n; i++)
 			bytes += rte_pktmbuf_pkt_len(pkts[i]);
-			tx_enqueue(w, snap, pm->peer, pkts[i]);
-		}
 		DP_CNT_ADD(c->rx_pkts, n);
 		DP_CNT_ADD(c->rx_bytes, bytes);
-		tx_flush_one(w, pm->peer, snap->tx_retries);
+		if (!snap->track) {
+			for (uint16_t i = 0; i < n; i++)
+				tx_enqueue(w, pm->peer, pkts[i]);
+		} else {
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + 2 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+				switch (process(w, pkts[i], rq->port)) {
+				case V_FORWARD: tx_enqueue(w, pm->peer, pkts[i]); break;
+				case V_DROP: drop(w, pkts[i]); break;
+				case V_HELD: break;
+				}
+			}
+		}
+		dp_worker_flush(w, snap);
 		total += n;
 	}
 	return total;
+}
+
+/* Bounded housekeeping once per pass: flow and fragment timeouts. */
+static void
+age(struct dp_worker *w, const struct dp_snapshot *snap)
+{
+	struct dp_frag_out out[DP_FRAG_MAX];
+	unsigned n;
+
+	if (!snap->track)
+		return;
+	dp_flow_age(w->flows, w->now_ms, snap->age_budget);
+	n = dp_frag_expire(w->frags, w->now_ms, FRAG_AGE_BUDGET, out, DP_FRAG_MAX);
+	if (n > 0) {
+		frags_out(w, out, n, snap->frag_incomplete_drop);
+		dp_worker_flush(w, snap);
+	}
+}
+
+void
+dp_worker_finish(struct dp_worker *w, const struct dp_snapshot *snap)
+{
+	struct dp_frag_out out[DP_FRAG_MAX];
+	unsigned n;
+
+	w->snap = snap;
+	dp_flow_flush(w->flows);
+	while ((n = dp_frag_drain(w->frags, out, DP_FRAG_MAX)) > 0)
+		frags_out(w, out, n, snap->frag_incomplete_drop);
+	dp_worker_flush(w, snap);
 }
 
 int
@@ -105,15 +438,18 @@ dp_worker_main(void *arg)
 	for (;;) {
 		int state = __atomic_load_n(&sh->state, __ATOMIC_ACQUIRE);
 		const struct dp_snapshot *snap = dp_snapshot_get(&sh->rcu);
-		unsigned n = dp_worker_poll(w, snap);
 
+		if (!w->capture_clock)
+			clock_tsc(w);
+		unsigned n = dp_worker_poll(w, snap);
+		age(w, snap);
 		if (n != 0)
 			DP_CNT_INC(w->busy_passes);
 		DP_CNT_INC(w->heartbeat);
 		if (unlikely(state != DP_RUN)) {
 			idle = n == 0 ? idle + 1 : 0;
 			if (state == DP_STOP || idle >= DRAIN_IDLE_PASSES) {
-				dp_worker_flush(w, snap);
+				dp_worker_finish(w, snap);
 				break;
 			}
 		}
@@ -123,4 +459,81 @@ dp_worker_main(void *arg)
 	rte_rcu_qsbr_thread_unregister(sh->rcu.qsbr, w->id);
 	__atomic_store_n(&w->drained, 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+uint64_t
+dp_worker_state_bytes(const struct dp_worker_limits *lim)
+{
+	return dp_flow_table_bytes(lim->flows) + dp_stream_pool_bytes(lim->stream_chunks) +
+	       (uint64_t)lim->frag.datagrams * (64 + DP_FRAG_MAX * 20) +
+	       (uint64_t)lim->event_ring * sizeof(struct dp_event) + SCRATCH_BYTES;
+}
+
+int
+dp_worker_init(struct dp_worker *w, const struct dp_worker_limits *lim, int socket, char *err,
+	       size_t errlen)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "bw_flows_%u", w->id);
+	w->flows = dp_flow_table_create(name, lim->flows, socket, &lim->timeouts, on_flow_end, w);
+	if (w->flows == NULL) {
+		snprintf(err, errlen, "worker %u: no memory for %u flow entries (flow.entries)",
+			 w->id, lim->flows);
+		return -1;
+	}
+	w->stream_mem = rte_zmalloc_socket("bw_stream", dp_stream_pool_bytes(lim->stream_chunks),
+					   RTE_CACHE_LINE_SIZE, socket);
+	if (w->stream_mem == NULL) {
+		snprintf(err, errlen, "worker %u: no memory for %u stream chunks (stream.memory)",
+			 w->id, lim->stream_chunks);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "bw_frags_%u", w->id);
+	w->frags = dp_frag_create(name, &lim->frag, socket);
+	if (w->frags == NULL) {
+		snprintf(err, errlen,
+			 "worker %u: no memory for %u fragment datagrams (frag.datagrams)", w->id,
+			 lim->frag.datagrams);
+		return -1;
+	}
+	snprintf(name, sizeof(name), "bw_events_%u", w->id);
+	w->events = rte_ring_create_elem(name, sizeof(struct dp_event), lim->event_ring, socket,
+					 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (w->events == NULL) {
+		snprintf(err, errlen, "worker %u: no memory for an event ring of %u (events.ring)",
+			 w->id, lim->event_ring);
+		return -1;
+	}
+	w->scratch = rte_malloc_socket("bw_scratch", SCRATCH_BYTES, RTE_CACHE_LINE_SIZE, socket);
+	if (w->scratch == NULL) {
+		snprintf(err, errlen, "worker %u: no memory for its reassembly buffer", w->id);
+		return -1;
+	}
+	dp_stream_pool_init(&w->streams, w->stream_mem, lim->stream_chunks, lim->stream_window,
+			    lim->stream_depth, lim->stream_retain);
+	/* Live, the clock starts at the wall clock; in replay, at the first frame's time. */
+	w->epoch_tsc = rte_get_tsc_cycles();
+	if (!w->capture_clock) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		w->epoch_us = w->now_us =
+			(uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	}
+	return 0;
+}
+
+void
+dp_worker_fini(struct dp_worker *w)
+{
+	dp_flow_table_free(w->flows);
+	dp_frag_free(w->frags);
+	rte_free(w->stream_mem);
+	rte_ring_free(w->events);
+	rte_free(w->scratch);
+	w->flows = NULL;
+	w->frags = NULL;
+	w->stream_mem = NULL;
+	w->events = NULL;
+	w->scratch = NULL;
 }

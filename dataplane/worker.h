@@ -6,13 +6,17 @@
  * Poll-mode workers: the fast path.
  *
  * A worker owns everything it touches per packet: its RX queues, one TX buffer per egress
- * port, its counters and (from later stages) its flow table and inspection state. Nothing
+ * port, its flow table, TCP stream pool, fragment table, event ring and counters. Nothing
  * is shared between workers and nothing on the path locks, allocates or makes system calls.
  * The control core reads the counters (single writer, see counters.h) and steers the
- * worker only through dp_shared.state.
+ * worker only through dp_shared.state and the RCU-published snapshot.
  *
- * Per pass: for each RX queue, receive a burst, hand every frame to the segment peer's TX
- * buffer, flush; then report a quiescent state for RCU and bump the heartbeat.
+ * Per packet: decode; fragments go to the fragment table and are held until their datagram
+ * is complete; the flow is found or created, its state advanced, TCP payload reassembled
+ * per direction and handed to inspection; then the verdict forwards the frame (and every
+ * held fragment of its datagram) to the segment peer, or drops it.
+ * Per pass: flush TX, age a bounded number of flows and fragments, report a quiescent
+ * state for RCU, bump the heartbeat.
  */
 
 #include <stdbool.h>
@@ -22,16 +26,23 @@
 #include <rte_mbuf.h>
 
 #include "counters.h"
+#include "decode.h"
+#include "event.h"
+#include "flow.h"
+#include "frag.h"
 #include "snapshot.h"
+#include "stream.h"
 
 #define DP_MAX_PORTS   16
 #define DP_MAX_WORKERS 16
 #define DP_MAX_BURST   64u
 #define DP_TXBUF_SIZE  (2 * DP_MAX_BURST)
 
+struct rte_ring;
+
 enum dp_run_state {
 	DP_RUN,   /* forward */
-	DP_DRAIN, /* finish what is queued, then stop */
+	DP_DRAIN, /* finish what is queued, end every flow, then stop */
 	DP_STOP,  /* stop now (drain took too long) */
 };
 
@@ -41,6 +52,7 @@ struct dp_port_map {
 	uint16_t peer;    /* index of the other port of its segment */
 	uint16_t segment; /* segment index */
 	uint16_t side;    /* 0 or 1 within the segment */
+	uint8_t ts_usec;  /* RX timestamps (net_pcap) are capture times in microseconds */
 };
 
 /* Process-wide state the workers read. */
@@ -48,6 +60,9 @@ struct dp_shared {
 	unsigned nports;
 	struct dp_port_map ports[DP_MAX_PORTS];
 	struct dp_rcu rcu;
+	int ts_offset;    /* mbuf dynfield of RX timestamps, or -1 */
+	uint64_t ts_flag; /* ol_flags bit saying the timestamp is valid */
+	uint64_t tsc_hz;
 	int state; /* enum dp_run_state, written by the control core */
 };
 
@@ -63,6 +78,32 @@ struct dp_txbuf {
 	struct rte_mbuf *pkts[DP_TXBUF_SIZE];
 };
 
+/* Per-worker counters beyond those of the modules (flow, stream, frag keep their own). */
+struct dp_worker_counters {
+	uint64_t decode[DP_DEC__COUNT]; /* malformed packets by reason ([0]: well formed) */
+	uint64_t invalid_dropped;       /* malformed packets dropped by policy */
+	uint64_t non_ip;
+	uint64_t stream_conflict_dropped; /* TCP segments dropped for conflicting overlaps */
+	uint64_t frag_dropped;            /* fragments dropped (duplicate, conflict, outcome) */
+	uint64_t frag_overflow_forwarded; /* fragments forwarded uninspected by outcome */
+	uint64_t flow_full_forwarded;     /* packets of new flows without an entry, forwarded */
+	uint64_t flow_full_dropped;       /* ... dropped */
+	uint64_t events_posted;
+	uint64_t events_dropped; /* ring full */
+};
+
+/* Per-worker state sizes, from the configuration. */
+struct dp_worker_limits {
+	uint32_t flows;
+	uint32_t stream_chunks;
+	uint32_t stream_window;
+	uint32_t stream_depth;
+	bool stream_retain;
+	struct dp_frag_cfg frag;
+	struct dp_flow_timeouts timeouts;
+	uint32_t event_ring;
+};
+
 struct dp_worker {
 	unsigned id; /* 0..nworkers-1, also the RCU thread id */
 	unsigned lcore;
@@ -71,21 +112,49 @@ struct dp_worker {
 	struct dp_rxq rxq[DP_MAX_PORTS];
 	struct dp_txbuf tx[DP_MAX_PORTS]; /* by egress port index; queue = this worker's */
 	struct dp_port_counters cnt[DP_MAX_PORTS];
+	struct dp_worker_counters wc;
+	struct dp_flow_table *flows;
+	struct dp_stream_pool streams;
+	struct dp_frag_table *frags;
+	struct rte_ring *events;
+	uint8_t *scratch; /* a reassembled datagram (64 KiB) */
+	void *stream_mem;
+	const struct dp_snapshot *snap; /* during a pass */
+	uint64_t now_us;                /* worker clock: capture time in replay, wall clock live */
+	uint64_t epoch_us;
+	uint32_t now_ms; /* milliseconds since epoch_us */
+	uint64_t epoch_tsc;
+	bool capture_clock; /* its ports stamp frames with capture times (replay) */
 	uint64_t heartbeat; /* loop passes; the watchdog reads it */
 	uint64_t busy_passes;
 	int drained; /* set (release) when the worker has flushed everything and stopped */
 } __rte_cache_aligned;
 
+/*
+ * Allocate a worker's tables (flows, stream chunks, fragments, event ring) on socket.
+ * Returns 0, or -1 with a message in err naming what could not be had.
+ */
+int dp_worker_init(struct dp_worker *w, const struct dp_worker_limits *lim, int socket, char *err,
+		   size_t errlen);
+void dp_worker_fini(struct dp_worker *w);
+
 /* Worker lcore entry point (rte_eal_remote_launch); arg is the struct dp_worker. */
 int dp_worker_main(void *arg);
 
 /*
- * One pass over the worker's RX queues: receive, forward, flush. Returns the frames
- * received. Exposed for tests that drive a worker without launching an lcore.
+ * One pass over the worker's RX queues: receive, process, forward, flush. Returns the
+ * frames received. Exposed for tests that drive a worker without launching an lcore.
  */
 unsigned dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap);
 
 /* Send everything buffered, retrying refused frames within the snapshot's budget. */
 void dp_worker_flush(struct dp_worker *w, const struct dp_snapshot *snap);
+
+/* End of run: end every flow (records with reason "shutdown") and hand back held fragments
+ * with the "incomplete" outcome. */
+void dp_worker_finish(struct dp_worker *w, const struct dp_snapshot *snap);
+
+/* Bytes per worker the limits imply (for the memory report). */
+uint64_t dp_worker_state_bytes(const struct dp_worker_limits *lim);
 
 #endif /* DP_WORKER_H */

@@ -20,6 +20,7 @@
 
 #include "../board/ports.h"
 #include "log.h"
+#include "records.h"
 #include "stats.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -210,6 +211,7 @@ fw_control_run(struct fw_app *app)
 			fw_stats_log(app);
 			next_log_stats += log_stats_every;
 		}
+		fw_records_drain(app, 4096);
 		if (now >= next_flush) {
 			fw_log_flush();
 			next_flush = now + flush_every;
@@ -225,6 +227,8 @@ wait_drained(const struct fw_app *app, uint64_t ms)
 	unsigned left;
 
 	do {
+		/* Workers ending their flows fill their rings: keep emptying them. */
+		fw_records_drain(app, 0);
 		left = 0;
 		for (unsigned w = 0; w < app->nworkers; w++)
 			if (!__atomic_load_n(&app->workers[w]->drained, __ATOMIC_ACQUIRE))

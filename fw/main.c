@@ -23,12 +23,14 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "../board/ports.h"
 #include "app.h"
 #include "control.h"
 #include "eal.h"
 #include "log.h"
+#include "records.h"
 #include "replay.h"
 #include "stats.h"
 #include "version.h"
@@ -173,34 +175,92 @@ load_files(struct fw_app *app)
 	return 0;
 }
 
+/* The per-worker sizes the configuration asks for. */
+static void
+worker_limits(const struct cfg_config *c, struct dp_worker_limits *lim)
+{
+	memset(lim, 0, sizeof(*lim));
+	lim->flows = c->flow.entries;
+	lim->stream_chunks = (uint32_t)(c->stream.memory / DP_CHUNK_SIZE);
+	lim->stream_window = (uint32_t)c->stream.window;
+	lim->stream_depth = (uint32_t)c->stream.depth;
+	lim->stream_retain = c->stream.verify_delivered;
+	lim->frag.datagrams = c->frag.datagrams;
+	lim->frag.max_fragments = c->frag.max_fragments;
+	lim->frag.max_held = c->frag.max_held;
+	lim->frag.timeout_ms = (uint32_t)c->frag.timeout_ms;
+	lim->timeouts.ms[DP_CLASS_TCP_NEW] = (uint32_t)c->flow.tcp_new_ms;
+	lim->timeouts.ms[DP_CLASS_TCP_EST] = (uint32_t)c->flow.tcp_established_ms;
+	lim->timeouts.ms[DP_CLASS_TCP_CLOSED] = (uint32_t)c->flow.tcp_closed_ms;
+	lim->timeouts.ms[DP_CLASS_UDP_NEW] = (uint32_t)c->flow.udp_new_ms;
+	lim->timeouts.ms[DP_CLASS_UDP_EST] = (uint32_t)c->flow.udp_established_ms;
+	lim->timeouts.ms[DP_CLASS_OTHER] = (uint32_t)c->flow.other_ms;
+	lim->timeouts.evict_idle_ms = (uint32_t)c->flow.evict_idle_ms;
+	lim->event_ring = c->events.ring;
+}
+
+/* The snapshot workers read, from the configuration. */
+static struct dp_snapshot *
+snapshot_from(const struct fw_app *app)
+{
+	const struct cfg_config *c = &app->cfg;
+	struct dp_snapshot *snap = calloc(1, sizeof(*snap));
+
+	if (snap == NULL)
+		return NULL;
+	snap->burst = c->bridge.burst;
+	snap->tx_retries = c->bridge.tx_retries;
+	snap->track = c->flow.track;
+	snap->reassembly = c->stream.reassembly;
+	snap->invalid_drop = c->decode.invalid == CFG_DROP;
+	snap->flow_full_drop = c->flow.on_full == CFG_DROP;
+	snap->frag_overflow_drop = c->frag.overflow == CFG_DROP;
+	snap->frag_incomplete_drop = c->frag.incomplete == CFG_DROP;
+	snap->replay = app->opt.replay != NULL;
+	snap->age_budget = c->flow.age_batch;
+	snap->decode.max_ip6_ext = c->decode.max_ip6_ext;
+	return snap;
+}
+
 static int
 setup_workers(struct fw_app *app)
 {
 	const struct board_profile *b = &app->board;
+	struct dp_worker_limits lim;
 	struct dp_snapshot *snap;
+	char err[256];
 
 	app->sh = rte_zmalloc("bw_shared", sizeof(*app->sh), RTE_CACHE_LINE_SIZE);
 	if (app->sh == NULL)
 		return -1;
 	app->sh->nports = b->nports;
+	app->sh->tsc_hz = rte_get_tsc_hz();
+	/* net_pcap stamps each frame with its capture time (microseconds) in the standard RX
+	 * timestamp field: replay then runs on capture time. */
+	app->sh->ts_offset = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+	app->sh->ts_flag = (app->sh->ts_offset >= 0 && bit >= 0) ? 1ull << bit : 0;
 	for (unsigned i = 0; i < b->nports; i++) {
 		const struct board_segment *sg = &b->segments[b->ports[i].segment];
+		struct rte_eth_dev_info info;
 		app->sh->ports[i].ethdev = app->ethdev[i];
 		app->sh->ports[i].segment = (uint16_t)b->ports[i].segment;
 		app->sh->ports[i].side = (uint16_t)b->ports[i].side;
 		app->sh->ports[i].peer = (uint16_t)sg->port_idx[1 - b->ports[i].side];
+		app->sh->ports[i].ts_usec = app->sh->ts_flag != 0 &&
+					    rte_eth_dev_info_get(app->ethdev[i], &info) == 0 &&
+					    strcmp(info.driver_name, "net_pcap") == 0;
 	}
 	if (dp_rcu_init(&app->sh->rcu, b->nworkers) != 0) {
 		fw_err("cannot set up RCU for %u workers", b->nworkers);
 		return -1;
 	}
-	snap = calloc(1, sizeof(*snap));
+	snap = snapshot_from(app);
 	if (snap == NULL)
 		return -1;
-	snap->burst = app->cfg.bridge.burst;
-	snap->tx_retries = app->cfg.bridge.tx_retries;
 	dp_snapshot_publish(&app->sh->rcu, snap);
 
+	worker_limits(&app->cfg, &lim);
 	app->nworkers = b->nworkers;
 	for (unsigned w = 0; w < b->nworkers; w++) {
 		unsigned lcore = b->workers[w];
@@ -240,10 +300,33 @@ setup_workers(struct fw_app *app)
 			wk->tx[i].queue = (uint16_t)q;
 		}
 	}
+	for (unsigned w = 0; w < b->nworkers; w++) {
+		struct dp_worker *wk = app->workers[w];
+		wk->capture_clock = wk->nrxq > 0;
+		for (unsigned q = 0; q < wk->nrxq; q++)
+			if (!app->sh->ports[wk->rxq[q].port].ts_usec)
+				wk->capture_clock = false;
+		if (dp_worker_init(wk, &lim, (int)rte_lcore_to_socket_id(wk->lcore), err,
+				   sizeof(err)) != 0) {
+			fw_err("%s", err);
+			return -1;
+		}
+	}
 	if (b->dispatch == BOARD_DISPATCH_SEGMENT && b->nworkers > b->nsegments)
 		fw_warn("%s: %u workers for %u segments: with dispatch = \"segment\" the extra "
 			"workers idle",
 			b->name, b->nworkers, b->nsegments);
+	/* Held fragments and queued descriptors come out of the same pool as RX buffers. */
+	uint64_t need = (uint64_t)b->nworkers * lim.frag.max_held +
+			(uint64_t)b->nports * (b->rx_desc + b->tx_desc) * board_port_queues(b);
+	if (app->cfg.flow.track && need > b->memory.mbufs)
+		fw_warn("memory.mbufs = %u (%s) is below what descriptors and held fragments may "
+			"take (%llu): raise it or lower frag.max_held",
+			b->memory.mbufs, app->opt.board, (unsigned long long)need);
+	fw_msg("per-worker state: %u flows, %llu MiB stream memory, %u fragment datagrams: "
+	       "%llu MiB",
+	       lim.flows, (unsigned long long)(app->cfg.stream.memory >> 20), lim.frag.datagrams,
+	       (unsigned long long)(dp_worker_state_bytes(&lim) >> 20));
 	return 0;
 }
 
@@ -351,14 +434,17 @@ main(int argc, char **argv)
 	if (stuck != 0)
 		fw_err("%u workers did not stop", stuck);
 	rte_eal_mp_wait_lcore();
+	fw_records_drain(&app, 0);
 
 	fw_stats_print(&app, stdout);
 	fw_stats_log(&app);
 	board_ports_stop(&app.board, app.ethdev);
 	fw_log_close();
 	dp_rcu_fini(&app.sh->rcu);
-	for (unsigned w = 0; w < app.nworkers; w++)
+	for (unsigned w = 0; w < app.nworkers; w++) {
+		dp_worker_fini(app.workers[w]);
 		rte_free(app.workers[w]);
+	}
 	rte_free(app.sh);
 	rte_mempool_free(app.pool);
 	rte_eal_cleanup();

@@ -167,9 +167,10 @@ Test(stream, property_random_segmentation_and_permutation)
 		}
 		dp_stream_start(&dir, isn);
 		for (unsigned i = 0; i < np; i++) {
-			enum dp_stream_res r = seg(isn + pieces[i].off, s + pieces[i].off, pieces[i].len);
-			cr_assert_neq(r, DP_STREAM_CONFLICT, "trial %u: same bytes reported as conflict",
-				      trial);
+			enum dp_stream_res r =
+				seg(isn + pieces[i].off, s + pieces[i].off, pieces[i].len);
+			cr_assert_neq(r, DP_STREAM_CONFLICT,
+				      "trial %u: same bytes reported as conflict", trial);
 			cr_assert_neq(r, DP_STREAM_IGNORED, "trial %u", trial);
 		}
 		cr_assert_eq(outlen, n, "trial %u: delivered %u of %u", trial, outlen, n);

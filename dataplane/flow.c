@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow table: rte_hash (CRC32 hash, extendable buckets so that every one of `capacity`
+ * keys fits) maps the canonical key to a position; flows[position] is the entry.
+ *
+ * LRU lists: doubly linked through lru_prev/lru_next (position + 1, 0 = none), one per
+ * timeout class. An entry is moved to the tail when its class changes, or when its own
+ * traffic is at least a second newer than its last move, so a busy flow costs one relink a
+ * second, not one per packet. Consequence: heads are ordered to within a second, and a flow
+ * may expire up to a second late.
+ */
+#include "flow.h"
+
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+_Static_assert(sizeof(struct dp_flow) <= 128, "a flow entry must fit two cache lines");
+_Static_assert(sizeof(struct dp_flow_key) == 48, "rte_hash compares 48-byte keys fastest");
+
+#define MOVE_EVERY_MS 1000
+
+struct dp_flow_table {
+	struct rte_hash *h;
+	struct dp_flow *flows;
+	uint32_t capacity;
+	uint32_t head[DP_CLASS__COUNT]; /* position + 1 */
+	uint32_t tail[DP_CLASS__COUNT];
+	struct dp_flow_timeouts to;
+	dp_flow_end_fn on_end;
+	void *ctx;
+	struct dp_flow_counters cnt;
+};
+
+uint64_t
+dp_flow_table_bytes(uint32_t capacity)
+{
+	/* entries + rte_hash key store (key + data pointer) + buckets (8 slots of 8 bytes
+	 * per 64-byte bucket, as many buckets again for the extendable table) */
+	return (uint64_t)capacity * (sizeof(struct dp_flow) + sizeof(struct dp_flow_key) + 8 + 16);
+}
+
+struct dp_flow_table *
+dp_flow_table_create(const char *name, uint32_t capacity, int socket,
+		     const struct dp_flow_timeouts *t, dp_flow_end_fn on_end, void *ctx)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = capacity,
+		.key_len = sizeof(struct dp_flow_key),
+		.hash_func = rte_hash_crc,
+		.hash_func_init_val = 0,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct dp_flow_table *ft = rte_zmalloc_socket(name, sizeof(*ft), RTE_CACHE_LINE_SIZE, socket);
+
+	if (ft == NULL)
+		return NULL;
+	ft->h = rte_hash_create(&hp);
+	ft->flows = rte_zmalloc_socket(name, (size_t)capacity * sizeof(struct dp_flow),
+				       RTE_CACHE_LINE_SIZE, socket);
+	if (ft->h == NULL || ft->flows == NULL) {
+		dp_flow_table_free(ft);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	ft->capacity = capacity;
+	ft->to = *t;
+	ft->on_end = on_end;
+	ft->ctx = ctx;
+	return ft;
+}
+
+void
+dp_flow_table_free(struct dp_flow_table *t)
+{
+	if (t == NULL)
+		return;
+	rte_hash_free(t->h);
+	rte_free(t->flows);
+	rte_free(t);
+}
+
+uint32_t
+dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *k, unsigned *side)
+{
+	int cmp = memcmp(pk->src, pk->dst, pk->addr_len);
+
+	if (cmp == 0)
+		cmp = pk->sport < pk->dport ? -1 : pk->sport > pk->dport;
+	memset(k, 0, sizeof(*k));
+	if (cmp <= 0) {
+		memcpy(k->addr[0], pk->src, pk->addr_len);
+		memcpy(k->addr[1], pk->dst, pk->addr_len);
+		k->port[0] = pk->sport;
+		k->port[1] = pk->dport;
+		*side = 0;
+	} else {
+		memcpy(k->addr[0], pk->dst, pk->addr_len);
+		memcpy(k->addr[1], pk->src, pk->addr_len);
+		k->port[0] = pk->dport;
+		k->port[1] = pk->sport;
+		*side = 1;
+	}
+	k->vlan[0] = pk->vlan[0];
+	k->vlan[1] = pk->vlan[1];
+	k->proto = pk->proto;
+	k->l3 = pk->l3;
+	k->segment = segment;
+	return rte_hash_crc(k, sizeof(*k), 0);
+}
+
+static inline uint32_t
+pos_of(const struct dp_flow_table *t, const struct dp_flow *f)
+{
+	return (uint32_t)(f - t->flows);
+}
+
+static void
+lru_unlink(struct dp_flow_table *t, struct dp_flow *f)
+{
+	unsigned c = f->lru_class;
+	if (f->lru_prev)
+		t->flows[f->lru_prev - 1].lru_next = f->lru_next;
+	else
+		t->head[c] = f->lru_next;
+	if (f->lru_next)
+		t->flows[f->lru_next - 1].lru_prev = f->lru_prev;
+	else
+		t->tail[c] = f->lru_prev;
+	f->lru_prev = f->lru_next = 0;
+}
+
+static void
+lru_append(struct dp_flow_table *t, struct dp_flow *f, unsigned c)
+{
+	uint32_t me = pos_of(t, f) + 1;
+	f->lru_class = (uint8_t)c;
+	f->lru_next = 0;
+	f->lru_prev = t->tail[c];
+	if (t->tail[c])
+		t->flows[t->tail[c] - 1].lru_next = me;
+	else
+		t->head[c] = me;
+	t->tail[c] = me;
+}
+
+const struct dp_flow_key *
+dp_flow_key_of(const struct dp_flow_table *t, const struct dp_flow *f)
+{
+	void *key = NULL;
+	if (rte_hash_get_key_with_position(t->h, (int32_t)pos_of(t, f), &key) != 0)
+		return NULL;
+	return key;
+}
+
+uint32_t
+dp_flow_index(const struct dp_flow_table *t, const struct dp_flow *f)
+{
+	return pos_of(t, f);
+}
+
+/* End a flow: report it, unlink it, free its key. */
+static void
+end_flow(struct dp_flow_table *t, struct dp_flow *f, enum dp_flow_end why)
+{
+	const struct dp_flow_key *k = dp_flow_key_of(t, f);
+	struct dp_flow_key copy;
+
+	memcpy(&copy, k, sizeof(copy));
+	t->on_end(t->ctx, &copy, f, why);
+	lru_unlink(t, f);
+	rte_hash_del_key(t->h, &copy);
+	t->cnt.in_use--;
+}
+
+struct dp_flow *
+dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig)
+{
+	int32_t pos = rte_hash_lookup_with_hash(t->h, k, sig);
+	return pos >= 0 ? &t->flows[pos] : NULL;
+}
+
+static bool
+evict_one(struct dp_flow_table *t, uint32_t now_ms)
+{
+	static const uint8_t cheap[] = { DP_CLASS_TCP_CLOSED, DP_CLASS_TCP_NEW, DP_CLASS_UDP_NEW,
+					 DP_CLASS_OTHER };
+	static const uint8_t dear[] = { DP_CLASS_UDP_EST, DP_CLASS_TCP_EST };
+	struct dp_flow *best = NULL;
+
+	/* Half-open and closing flows go first, oldest first: a flood of new flows displaces
+	 * only its own kind. */
+	for (unsigned i = 0; i < sizeof(cheap); i++) {
+		uint32_t h = t->head[cheap[i]];
+		if (h && (best == NULL || (int32_t)(t->flows[h - 1].last_ms - best->last_ms) < 0))
+			best = &t->flows[h - 1];
+	}
+	if (best == NULL) {
+		for (unsigned i = 0; i < sizeof(dear); i++) {
+			uint32_t h = t->head[dear[i]];
+			if (!h || now_ms - t->flows[h - 1].last_ms < t->to.evict_idle_ms)
+				continue;
+			if (best == NULL || (int32_t)(t->flows[h - 1].last_ms - best->last_ms) < 0)
+				best = &t->flows[h - 1];
+		}
+	}
+	if (best == NULL)
+		return false;
+	t->cnt.evicted++;
+	end_flow(t, best, DP_FLOW_END_FORCED);
+	return true;
+}
+
+struct dp_flow *
+dp_flow_get(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig, uint64_t now_us,
+	    uint32_t now_ms, bool *created)
+{
+	int32_t pos = rte_hash_lookup_with_hash(t->h, k, sig);
+
+	*created = false;
+	if (pos >= 0)
+		return &t->flows[pos];
+	if (t->cnt.in_use >= t->capacity && !evict_one(t, now_ms)) {
+		t->cnt.insert_failed++;
+		return NULL;
+	}
+	pos = rte_hash_add_key_with_hash(t->h, k, sig);
+	if (pos < 0) {
+		t->cnt.insert_failed++;
+		return NULL;
+	}
+	struct dp_flow *f = &t->flows[pos];
+	memset(f, 0, sizeof(*f));
+	f->start_us = now_us;
+	f->last_ms = f->moved_ms = now_ms;
+	lru_append(t, f, k->proto == DP_PROTO_TCP   ? DP_CLASS_TCP_NEW
+			 : k->proto == DP_PROTO_UDP ? DP_CLASS_UDP_NEW
+						    : DP_CLASS_OTHER);
+	t->cnt.in_use++;
+	t->cnt.created++;
+	if (t->cnt.in_use > t->cnt.hwm)
+		t->cnt.hwm = t->cnt.in_use;
+	*created = true;
+	return f;
+}
+
+/* Which key side opened a flow whose first packet came from `side` without a SYN: the
+ * side using a well-known port (below 1024) answers, the other asked. */
+static unsigned
+guess_initiator(const struct dp_pkt *pk, unsigned side)
+{
+	if (pk->sport < 1024 && pk->dport >= 1024)
+		return side ^ 1u;
+	return side;
+}
+
+static void
+set_initiator(struct dp_flow *f, unsigned side)
+{
+	if (side)
+		f->flags |= DP_FLOW_F_INIT1;
+	else
+		f->flags &= (uint8_t)~DP_FLOW_F_INIT1;
+}
+
+static unsigned
+class_of(const struct dp_flow *f, uint8_t proto)
+{
+	if (proto == DP_PROTO_TCP) {
+		switch (f->tcp_state) {
+		case DP_TCP_ESTABLISHED:
+		case DP_TCP_FIN_WAIT: return DP_CLASS_TCP_EST;
+		case DP_TCP_CLOSING:
+		case DP_TCP_CLOSED: return DP_CLASS_TCP_CLOSED;
+		default: return DP_CLASS_TCP_NEW;
+		}
+	}
+	if (proto == DP_PROTO_UDP)
+		return (f->flags & DP_FLOW_F_REPLIED) ? DP_CLASS_UDP_EST : DP_CLASS_UDP_NEW;
+	return DP_CLASS_OTHER;
+}
+
+static void
+tcp_first(struct dp_flow_table *t, struct dp_flow *f, const struct dp_pkt *pk, unsigned side)
+{
+	uint8_t fl = pk->tcp_flags;
+
+	if (fl & DP_TCP_RST) {
+		set_initiator(f, guess_initiator(pk, side));
+		f->tcp_state = DP_TCP_CLOSED;
+		f->flags |= DP_FLOW_F_MIDSTREAM;
+	} else if ((fl & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_SYN) {
+		set_initiator(f, side);
+		f->tcp_state = DP_TCP_SYN_SENT;
+	} else if (fl & DP_TCP_SYN) {
+		/* SYN-ACK first: its sender is the server */
+		set_initiator(f, side ^ 1u);
+		f->tcp_state = DP_TCP_SYN_RECV;
+		f->flags |= DP_FLOW_F_MIDSTREAM;
+		t->cnt.midstream++;
+	} else {
+		set_initiator(f, guess_initiator(pk, side));
+		f->tcp_state = DP_TCP_ESTABLISHED;
+		f->flags |= DP_FLOW_F_MIDSTREAM;
+		t->cnt.midstream++;
+	}
+}
+
+static void
+tcp_next(struct dp_flow *f, const struct dp_pkt *pk, unsigned side, unsigned dir)
+{
+	uint8_t fl = pk->tcp_flags;
+
+	if (fl & DP_TCP_RST) {
+		f->tcp_state = DP_TCP_CLOSED;
+		return;
+	}
+	switch (f->tcp_state) {
+	case DP_TCP_SYN_SENT:
+		if (dir == DP_TOCLIENT && (fl & (DP_TCP_SYN | DP_TCP_ACK)) == (DP_TCP_SYN | DP_TCP_ACK))
+			f->tcp_state = DP_TCP_SYN_RECV;
+		break;
+	case DP_TCP_SYN_RECV:
+		if (dir == DP_TOSERVER && (fl & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_ACK)
+			f->tcp_state = DP_TCP_ESTABLISHED;
+		break;
+	default:
+		break;
+	}
+	if ((fl & DP_TCP_FIN) && f->tcp_state >= DP_TCP_ESTABLISHED && f->tcp_state < DP_TCP_CLOSED) {
+		f->flags |= side ? DP_FLOW_F_FIN1 : DP_FLOW_F_FIN0;
+		bool both = (f->flags & (DP_FLOW_F_FIN0 | DP_FLOW_F_FIN1)) ==
+			    (DP_FLOW_F_FIN0 | DP_FLOW_F_FIN1);
+		f->tcp_state = both ? DP_TCP_CLOSING : DP_TCP_FIN_WAIT;
+	}
+}
+
+void
+dp_flow_update(struct dp_flow_table *t, struct dp_flow *f, const struct dp_pkt *pk, unsigned side,
+	       uint32_t npkts, uint64_t bytes, uint32_t now_ms)
+{
+	bool first = f->pkts[0] == 0 && f->pkts[1] == 0;
+
+	if (first) {
+		if (pk->proto == DP_PROTO_TCP)
+			tcp_first(t, f, pk, side);
+		else
+			set_initiator(f, guess_initiator(pk, side));
+	}
+	unsigned dir = dp_flow_dir(f, side);
+	f->pkts[dir] += npkts;
+	f->bytes[dir] += bytes;
+	if (f->pkts[dir ^ 1u] != 0)
+		f->flags |= DP_FLOW_F_REPLIED;
+	if (!first && pk->proto == DP_PROTO_TCP)
+		tcp_next(f, pk, side, dir);
+	f->last_ms = now_ms;
+
+	unsigned c = class_of(f, pk->proto);
+	if (c != f->lru_class || now_ms - f->moved_ms >= MOVE_EVERY_MS) {
+		lru_unlink(t, f);
+		lru_append(t, f, c);
+		f->moved_ms = now_ms;
+	}
+}
+
+unsigned
+dp_flow_age(struct dp_flow_table *t, uint32_t now_ms, unsigned budget)
+{
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < DP_CLASS__COUNT && n < budget; c++) {
+		while (n < budget && t->head[c]) {
+			struct dp_flow *f = &t->flows[t->head[c] - 1];
+			if ((int32_t)(now_ms - f->last_ms) < 0 || now_ms - f->last_ms < t->to.ms[c])
+				break;
+			t->cnt.timeouts++;
+			end_flow(t, f, DP_FLOW_END_TIMEOUT);
+			n++;
+		}
+	}
+	return n;
+}
+
+void
+dp_flow_flush(struct dp_flow_table *t)
+{
+	for (unsigned c = 0; c < DP_CLASS__COUNT; c++)
+		while (t->head[c])
+			end_flow(t, &t->flows[t->head[c] - 1], DP_FLOW_END_SHUTDOWN);
+}
+
+const struct dp_flow_counters *
+dp_flow_counters(const struct dp_flow_table *t)
+{
+	return &t->cnt;
+}
+
+uint32_t
+dp_flow_capacity(const struct dp_flow_table *t)
+{
+	return t->capacity;
+}
+
+const char *
+dp_flow_state_name(const struct dp_flow *f)
+{
+	switch (f->tcp_state) {
+	case DP_TCP_NONE: return (f->flags & DP_FLOW_F_REPLIED) ? "established" : "new";
+	case DP_TCP_SYN_SENT:
+	case DP_TCP_SYN_RECV: return "new";
+	case DP_TCP_ESTABLISHED:
+	case DP_TCP_FIN_WAIT: return "established";
+	default: return "closed";
+	}
+}

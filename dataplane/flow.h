@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef DP_FLOW_H
+#define DP_FLOW_H
+
+/*
+ * The per-worker flow table.
+ *
+ * Key: segment, VLAN ids and the 5-tuple in canonical order (lower address/port first), so
+ * both directions of a conversation find the same entry. Entries are preallocated: the
+ * table is a DPDK rte_hash (single writer, the worker) whose key positions index an array
+ * of struct dp_flow, so an entry holds no copy of its key.
+ *
+ * Every entry sits on one of a few LRU lists, one per timeout class (TCP half-open, TCP
+ * established, TCP closing, UDP one-way, UDP two-way, other). All entries of a list share
+ * one idle timeout, so the head of each list is the next to expire and aging is a bounded
+ * walk from the heads (dp_flow_age). An entry moves to the tail of its list at most once a
+ * second of its own traffic.
+ *
+ * When the table is full a new flow takes the entry of the oldest half-open or closing
+ * flow, or of the oldest established flow idle for at least evict_idle; if there is none,
+ * the new flow gets no entry and the caller applies the configured outcome.
+ *
+ * Thread: the owning worker only.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "stream.h"
+
+struct rte_hash;
+
+/* 48 bytes: rte_hash compares 48-byte keys with SSE. */
+struct dp_flow_key {
+	uint8_t addr[2][16]; /* IPv4 in the first 4 bytes */
+	uint16_t port[2];
+	uint16_t vlan[2];
+	uint8_t proto;
+	uint8_t l3;
+	uint16_t segment;
+	uint8_t pad[4];
+};
+
+enum dp_tcp_state {
+	DP_TCP_NONE = 0,
+	DP_TCP_SYN_SENT,
+	DP_TCP_SYN_RECV,
+	DP_TCP_ESTABLISHED,
+	DP_TCP_FIN_WAIT, /* one side sent FIN */
+	DP_TCP_CLOSING,  /* both sides sent FIN */
+	DP_TCP_CLOSED,   /* RST */
+};
+
+enum dp_flow_class {
+	DP_CLASS_TCP_NEW,
+	DP_CLASS_TCP_EST,
+	DP_CLASS_TCP_CLOSED,
+	DP_CLASS_UDP_NEW,
+	DP_CLASS_UDP_EST,
+	DP_CLASS_OTHER,
+	DP_CLASS__COUNT
+};
+
+/* Flow flags. */
+#define DP_FLOW_F_INIT1     0x01 /* the initiator (client) is key side 1 */
+#define DP_FLOW_F_MIDSTREAM 0x02 /* picked up without seeing the handshake */
+#define DP_FLOW_F_REPLIED   0x04 /* packets seen from both sides */
+#define DP_FLOW_F_FIN0      0x08 /* key side 0 sent FIN */
+#define DP_FLOW_F_FIN1      0x10 /* key side 1 sent FIN */
+
+/* Directions: toserver = from the initiator, toclient = from the responder. */
+#define DP_TOSERVER 0
+#define DP_TOCLIENT 1
+
+struct dp_flow {
+	uint64_t start_us;
+	uint64_t bytes[2];     /* by direction */
+	uint32_t pkts[2];
+	uint32_t lru_prev;     /* position + 1; 0 = none */
+	uint32_t lru_next;
+	uint32_t last_ms;      /* worker clock at the last packet */
+	uint32_t moved_ms;     /* when the entry last moved to its list's tail */
+	uint8_t tcp_state;     /* enum dp_tcp_state */
+	uint8_t flags;
+	uint8_t lru_class;     /* enum dp_flow_class */
+	uint8_t in_port;       /* board port index the initiator's packets arrive on */
+	struct dp_stream_dir dir[2]; /* by direction */
+	uint8_t reserved[8];   /* for identification state */
+};
+
+/* Why a flow ended (flow records' reason). */
+enum dp_flow_end {
+	DP_FLOW_END_TIMEOUT,
+	DP_FLOW_END_FORCED,   /* evicted to make room */
+	DP_FLOW_END_SHUTDOWN, /* still open when the appliance stopped */
+};
+
+struct dp_flow_counters {
+	uint64_t in_use;
+	uint64_t hwm;
+	uint64_t created;
+	uint64_t insert_failed;  /* new flows that got no entry */
+	uint64_t evicted;
+	uint64_t timeouts;
+	uint64_t midstream;
+};
+
+struct dp_flow_timeouts {
+	uint32_t ms[DP_CLASS__COUNT];
+	uint32_t evict_idle_ms;
+};
+
+struct dp_flow_table;
+
+/* Called for every flow that ends (expiry, eviction, flush) before its entry is freed. */
+typedef void (*dp_flow_end_fn)(void *ctx, const struct dp_flow_key *key, struct dp_flow *f,
+			       enum dp_flow_end why);
+
+/*
+ * Create a table of capacity entries on a NUMA socket (name must be unique in the process).
+ * Returns NULL on failure (rte_errno set). Needs EAL.
+ */
+struct dp_flow_table *dp_flow_table_create(const char *name, uint32_t capacity, int socket,
+					   const struct dp_flow_timeouts *t, dp_flow_end_fn on_end,
+					   void *ctx);
+void dp_flow_table_free(struct dp_flow_table *t);
+
+/* Bytes the table takes for capacity entries: entries, the hash and its key store. */
+uint64_t dp_flow_table_bytes(uint32_t capacity);
+
+/*
+ * Build the canonical key of a decoded packet; *side = 0 when the packet's source is key
+ * side 0. Returns the hash signature.
+ */
+uint32_t dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *k,
+			  unsigned *side);
+
+/* Find a flow; NULL if none. */
+struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig);
+
+/*
+ * Find or create. *created tells which. NULL: the table is full and nothing could be
+ * evicted (counted in insert_failed).
+ */
+struct dp_flow *dp_flow_get(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig,
+			    uint64_t now_us, uint32_t now_ms, bool *created);
+
+/* The direction a packet from key side `side` travels in. */
+static inline unsigned
+dp_flow_dir(const struct dp_flow *f, unsigned side)
+{
+	return (side ^ ((f->flags & DP_FLOW_F_INIT1) ? 1u : 0u)) & 1u;
+}
+
+/*
+ * Account npkts frames of bytes in total (one packet, or the fragments of a datagram) from
+ * key side `side` and move the flow along its state machine (TCP flags for TCP). Sets the
+ * initiator on the first packet.
+ */
+void dp_flow_update(struct dp_flow_table *t, struct dp_flow *f, const struct dp_pkt *pk,
+		    unsigned side, uint32_t npkts, uint64_t bytes, uint32_t now_ms);
+
+/* Expire at most budget flows idle past their class timeout. Returns how many. */
+unsigned dp_flow_age(struct dp_flow_table *t, uint32_t now_ms, unsigned budget);
+
+/* End every flow (reason shutdown). */
+void dp_flow_flush(struct dp_flow_table *t);
+
+/* The key and position of a flow (for records and tests). */
+const struct dp_flow_key *dp_flow_key_of(const struct dp_flow_table *t, const struct dp_flow *f);
+uint32_t dp_flow_index(const struct dp_flow_table *t, const struct dp_flow *f);
+
+const struct dp_flow_counters *dp_flow_counters(const struct dp_flow_table *t);
+uint32_t dp_flow_capacity(const struct dp_flow_table *t);
+
+/* EVE names: "new", "established", "closed". */
+const char *dp_flow_state_name(const struct dp_flow *f);
+
+#endif /* DP_FLOW_H */

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow records as Suricata writes them (event_type "flow"): timestamp (the flow's start),
+ * flow_id, in_port, vlan, src/dest (src is the side that opened the flow), proto, and
+ * flow {pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, start, end, age,
+ * state, reason}; TCP flows add tcp {state}.
+ */
+#include "records.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "../dataplane/event.h"
+#include "../dataplane/flow.h"
+#include "json.h"
+#include "log.h"
+
+static const char *
+proto_name(uint8_t p, char *buf, size_t len)
+{
+	switch (p) {
+	case DP_PROTO_TCP: return "TCP";
+	case DP_PROTO_UDP: return "UDP";
+	case DP_PROTO_ICMP: return "ICMP";
+	case DP_PROTO_ICMPV6: return "IPv6-ICMP";
+	case 132: return "SCTP";
+	case 47: return "GRE";
+	case 50: return "ESP";
+	default: snprintf(buf, len, "%u", p); return buf;
+	}
+}
+
+static const char *
+reason_name(uint8_t r)
+{
+	switch (r) {
+	case DP_FLOW_END_TIMEOUT: return "timeout";
+	case DP_FLOW_END_FORCED: return "forced";
+	default: return "shutdown";
+	}
+}
+
+static const char *
+tcp_state_name(uint8_t s)
+{
+	switch (s) {
+	case DP_TCP_SYN_SENT: return "syn_sent";
+	case DP_TCP_SYN_RECV: return "syn_recv";
+	case DP_TCP_ESTABLISHED: return "established";
+	case DP_TCP_FIN_WAIT: return "fin_wait1";
+	case DP_TCP_CLOSING: return "closing";
+	case DP_TCP_CLOSED: return "closed";
+	default: return "none";
+	}
+}
+
+static const char *
+flow_state_name(const struct dp_event *ev)
+{
+	if (ev->proto == DP_PROTO_TCP) {
+		switch (ev->tcp_state) {
+		case DP_TCP_SYN_SENT:
+		case DP_TCP_SYN_RECV: return "new";
+		case DP_TCP_ESTABLISHED:
+		case DP_TCP_FIN_WAIT: return "established";
+		default: return "closed";
+		}
+	}
+	return (ev->flow_flags & DP_FLOW_F_REPLIED) ? "established" : "new";
+}
+
+void
+fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j, char *buf,
+	       size_t cap)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], pn[8];
+	int af = ev->l3 == 4 ? AF_INET : AF_INET6;
+
+	inet_ntop(af, ev->src, a, sizeof(a));
+	inet_ntop(af, ev->dst, b, sizeof(b));
+	fw_json_init(j, buf, cap);
+	fw_json_open(j, NULL);
+	fw_json_time(j, "timestamp", ev->start_us);
+	fw_json_u64(j, "flow_id", ev->flow_id);
+	if (ev->in_port < app->board.nports)
+		fw_json_str(j, "in_port", app->board.ports[ev->in_port].name);
+	fw_json_str(j, "event_type", "flow");
+	if (ev->nvlan > 0) {
+		fw_json_array_open(j, "vlan");
+		for (unsigned i = 0; i < ev->nvlan; i++)
+			fw_json_u64(j, NULL, ev->vlan[i]);
+		fw_json_array_close(j);
+	}
+	fw_json_str(j, "src_ip", a);
+	if (ev->proto == DP_PROTO_TCP || ev->proto == DP_PROTO_UDP)
+		fw_json_u64(j, "src_port", ev->sport);
+	fw_json_str(j, "dest_ip", b);
+	if (ev->proto == DP_PROTO_TCP || ev->proto == DP_PROTO_UDP)
+		fw_json_u64(j, "dest_port", ev->dport);
+	fw_json_str(j, "proto", proto_name(ev->proto, pn, sizeof(pn)));
+	fw_json_open(j, "flow");
+	fw_json_u64(j, "pkts_toserver", ev->pkts[0]);
+	fw_json_u64(j, "pkts_toclient", ev->pkts[1]);
+	fw_json_u64(j, "bytes_toserver", ev->bytes[0]);
+	fw_json_u64(j, "bytes_toclient", ev->bytes[1]);
+	fw_json_time(j, "start", ev->start_us);
+	fw_json_time(j, "end", ev->end_us);
+	fw_json_u64(j, "age", (ev->end_us - ev->start_us) / 1000000);
+	fw_json_str(j, "state", flow_state_name(ev));
+	fw_json_str(j, "reason", reason_name(ev->reason));
+	fw_json_close(j);
+	if (ev->proto == DP_PROTO_TCP) {
+		fw_json_open(j, "tcp");
+		fw_json_str(j, "state", tcp_state_name(ev->tcp_state));
+		if (ev->flow_flags & DP_FLOW_F_MIDSTREAM)
+			fw_json_bool(j, "midstream", true);
+		fw_json_close(j);
+	}
+	fw_json_close(j);
+}
+
+unsigned
+fw_records_drain(const struct fw_app *app, unsigned max)
+{
+	struct dp_event evs[32];
+	char buf[4096];
+	struct fw_json j;
+	unsigned total = 0;
+
+	for (unsigned w = 0; w < app->nworkers; w++) {
+		struct rte_ring *r = app->workers[w]->events;
+		unsigned n;
+		if (r == NULL)
+			continue;
+		while ((max == 0 || total < max) &&
+		       (n = rte_ring_sc_dequeue_burst_elem(r, evs, sizeof(evs[0]), 32, NULL)) > 0) {
+			for (unsigned i = 0; i < n; i++) {
+				if (evs[i].type != DP_EV_FLOW)
+					continue;
+				fw_record_flow(app, &evs[i], &j, buf, sizeof(buf));
+				fw_log_record(&j);
+			}
+			total += n;
+		}
+	}
+	return total;
+}
