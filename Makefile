@@ -111,4 +111,7 @@ bench: $(BIN) $(GEN)
 clean:
 	rm -rf $(BUILD) build-san out
 
+# Fuzz targets (libFuzzer): make fuzz [FUZZ_SECONDS=N], make fuzz-short (part of make test)
+-include tests/fuzz/fuzz.mk
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
