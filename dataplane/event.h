@@ -19,25 +19,25 @@ enum dp_event_type {
 
 struct dp_event {
 	uint16_t type;
-	uint8_t reason;   /* enum dp_flow_end */
+	uint8_t reason; /* enum dp_flow_end */
 	uint8_t proto;
-	uint8_t l3;       /* 4 or 6 */
+	uint8_t l3; /* 4 or 6 */
 	uint8_t nvlan;
 	uint8_t tcp_state; /* enum dp_tcp_state */
 	uint8_t flow_flags;
 	uint16_t worker;
 	uint16_t in_port; /* board port index the initiator's packets came in on */
 	uint16_t vlan[2];
-	uint16_t sport;   /* the initiator's port */
+	uint16_t sport; /* the initiator's port */
 	uint16_t dport;
-	uint8_t src[16];  /* the initiator */
+	uint8_t src[16]; /* the initiator */
 	uint8_t dst[16];
 	uint8_t stream_end[2]; /* enum dp_stream_end per direction */
 	uint8_t rsv[6];
 	uint64_t flow_id;
 	uint64_t start_us;
 	uint64_t end_us;
-	uint64_t pkts[2];  /* toserver, toclient */
+	uint64_t pkts[2]; /* toserver, toclient */
 	uint64_t bytes[2];
 };
 

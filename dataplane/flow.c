@@ -56,7 +56,8 @@ dp_flow_table_create(const char *name, uint32_t capacity, int socket,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
-	struct dp_flow_table *ft = rte_zmalloc_socket(name, sizeof(*ft), RTE_CACHE_LINE_SIZE, socket);
+	struct dp_flow_table *ft =
+		rte_zmalloc_socket(name, sizeof(*ft), RTE_CACHE_LINE_SIZE, socket);
 
 	if (ft == NULL)
 		return NULL;
@@ -238,9 +239,10 @@ dp_flow_get(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig, 
 	memset(f, 0, sizeof(*f));
 	f->start_us = now_us;
 	f->last_ms = f->moved_ms = now_ms;
-	lru_append(t, f, k->proto == DP_PROTO_TCP   ? DP_CLASS_TCP_NEW
-			 : k->proto == DP_PROTO_UDP ? DP_CLASS_UDP_NEW
-						    : DP_CLASS_OTHER);
+	lru_append(t, f,
+		   k->proto == DP_PROTO_TCP   ? DP_CLASS_TCP_NEW
+		   : k->proto == DP_PROTO_UDP ? DP_CLASS_UDP_NEW
+					      : DP_CLASS_OTHER);
 	t->cnt.in_use++;
 	t->cnt.created++;
 	if (t->cnt.in_use > t->cnt.hwm)
@@ -322,17 +324,18 @@ tcp_next(struct dp_flow *f, const struct dp_pkt *pk, unsigned side, unsigned dir
 	}
 	switch (f->tcp_state) {
 	case DP_TCP_SYN_SENT:
-		if (dir == DP_TOCLIENT && (fl & (DP_TCP_SYN | DP_TCP_ACK)) == (DP_TCP_SYN | DP_TCP_ACK))
+		if (dir == DP_TOCLIENT &&
+		    (fl & (DP_TCP_SYN | DP_TCP_ACK)) == (DP_TCP_SYN | DP_TCP_ACK))
 			f->tcp_state = DP_TCP_SYN_RECV;
 		break;
 	case DP_TCP_SYN_RECV:
 		if (dir == DP_TOSERVER && (fl & (DP_TCP_SYN | DP_TCP_ACK)) == DP_TCP_ACK)
 			f->tcp_state = DP_TCP_ESTABLISHED;
 		break;
-	default:
-		break;
+	default: break;
 	}
-	if ((fl & DP_TCP_FIN) && f->tcp_state >= DP_TCP_ESTABLISHED && f->tcp_state < DP_TCP_CLOSED) {
+	if ((fl & DP_TCP_FIN) && f->tcp_state >= DP_TCP_ESTABLISHED &&
+	    f->tcp_state < DP_TCP_CLOSED) {
 		f->flags |= side ? DP_FLOW_F_FIN1 : DP_FLOW_F_FIN0;
 		bool both = (f->flags & (DP_FLOW_F_FIN0 | DP_FLOW_F_FIN1)) ==
 			    (DP_FLOW_F_FIN0 | DP_FLOW_F_FIN1);

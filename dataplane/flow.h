@@ -75,18 +75,18 @@ enum dp_flow_class {
 
 struct dp_flow {
 	uint64_t start_us;
-	uint64_t bytes[2];     /* by direction */
+	uint64_t bytes[2]; /* by direction */
 	uint32_t pkts[2];
-	uint32_t lru_prev;     /* position + 1; 0 = none */
+	uint32_t lru_prev; /* position + 1; 0 = none */
 	uint32_t lru_next;
-	uint32_t last_ms;      /* worker clock at the last packet */
-	uint32_t moved_ms;     /* when the entry last moved to its list's tail */
-	uint8_t tcp_state;     /* enum dp_tcp_state */
+	uint32_t last_ms;  /* worker clock at the last packet */
+	uint32_t moved_ms; /* when the entry last moved to its list's tail */
+	uint8_t tcp_state; /* enum dp_tcp_state */
 	uint8_t flags;
-	uint8_t lru_class;     /* enum dp_flow_class */
-	uint8_t in_port;       /* board port index the initiator's packets arrive on */
+	uint8_t lru_class;           /* enum dp_flow_class */
+	uint8_t in_port;             /* board port index the initiator's packets arrive on */
 	struct dp_stream_dir dir[2]; /* by direction */
-	uint8_t reserved[8];   /* for identification state */
+	uint8_t reserved[8];         /* for identification state */
 };
 
 /* Why a flow ended (flow records' reason). */
@@ -100,7 +100,7 @@ struct dp_flow_counters {
 	uint64_t in_use;
 	uint64_t hwm;
 	uint64_t created;
-	uint64_t insert_failed;  /* new flows that got no entry */
+	uint64_t insert_failed; /* new flows that got no entry */
 	uint64_t evicted;
 	uint64_t timeouts;
 	uint64_t midstream;

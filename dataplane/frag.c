@@ -213,9 +213,8 @@ complete(const struct dgram *g)
 }
 
 enum dp_frag_res
-dp_frag_add(struct dp_frag_table *t, const struct dp_pkt *pk, uint16_t segment,
-	    struct rte_mbuf *m, uint16_t port, uint32_t now_ms, struct dp_frag_out *rel,
-	    unsigned *nrel)
+dp_frag_add(struct dp_frag_table *t, const struct dp_pkt *pk, uint16_t segment, struct rte_mbuf *m,
+	    uint16_t port, uint32_t now_ms, struct dp_frag_out *rel, unsigned *nrel)
 {
 	struct frag_key k;
 	uint32_t o = pk->frag_off, l = pk->frag_data_len, e = o + l;

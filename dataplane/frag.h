@@ -43,17 +43,17 @@ enum dp_frag_res {
 };
 
 struct dp_frag_counters {
-	uint64_t fragments;     /* fragments received */
+	uint64_t fragments; /* fragments received */
 	uint64_t datagrams_in_use;
 	uint64_t datagrams_hwm;
-	uint64_t held;          /* fragments held now */
+	uint64_t held; /* fragments held now */
 	uint64_t held_hwm;
 	uint64_t reassembled;
 	uint64_t duplicates;
-	uint64_t conflicts;     /* overlapping with different data: evasion attempts */
+	uint64_t conflicts; /* overlapping with different data: evasion attempts */
 	uint64_t timeouts;
-	uint64_t too_many;      /* datagrams with more fragments than allowed */
-	uint64_t table_full;    /* datagrams that found no room */
+	uint64_t too_many;   /* datagrams with more fragments than allowed */
+	uint64_t table_full; /* datagrams that found no room */
 	uint64_t invalid;
 };
 
@@ -91,9 +91,8 @@ enum dp_frag_res dp_frag_add(struct dp_frag_table *t, const struct dp_pkt *pk, u
  * fragment in arrival order in out[] (DP_FRAG_MAX entries) and forget the datagram.
  * Returns the number of fragments; *len the datagram's length; *bytes the frames' bytes.
  */
-unsigned dp_frag_assemble(struct dp_frag_table *t, struct dp_pkt *pk, uint8_t *buf,
-			  uint32_t *len, struct dp_frag_out *out, uint64_t *bytes,
-			  enum dp_dec_reason *l4_err);
+unsigned dp_frag_assemble(struct dp_frag_table *t, struct dp_pkt *pk, uint8_t *buf, uint32_t *len,
+			  struct dp_frag_out *out, uint64_t *bytes, enum dp_dec_reason *l4_err);
 
 /*
  * Time out incomplete datagrams (at most budget). Their fragments are handed back in out[]

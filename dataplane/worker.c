@@ -396,15 +396,15 @@ dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap)
 	return total;
 }
 
-/* Bounded housekeeping once per pass: flow and fragment timeouts. */
-static void
-age(struct dp_worker *w, const struct dp_snapshot *snap)
+void
+dp_worker_age(struct dp_worker *w, const struct dp_snapshot *snap)
 {
 	struct dp_frag_out out[DP_FRAG_MAX];
 	unsigned n;
 
 	if (!snap->track)
 		return;
+	w->snap = snap;
 	dp_flow_age(w->flows, w->now_ms, snap->age_budget);
 	n = dp_frag_expire(w->frags, w->now_ms, FRAG_AGE_BUDGET, out, DP_FRAG_MAX);
 	if (n > 0) {
@@ -442,7 +442,7 @@ dp_worker_main(void *arg)
 		if (!w->capture_clock)
 			clock_tsc(w);
 		unsigned n = dp_worker_poll(w, snap);
-		age(w, snap);
+		dp_worker_age(w, snap);
 		if (n != 0)
 			DP_CNT_INC(w->busy_passes);
 		DP_CNT_INC(w->heartbeat);

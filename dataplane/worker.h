@@ -147,6 +147,9 @@ int dp_worker_main(void *arg);
  */
 unsigned dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap);
 
+/* Bounded housekeeping, once per pass: flow and fragment timeouts. */
+void dp_worker_age(struct dp_worker *w, const struct dp_snapshot *snap);
+
 /* Send everything buffered, retrying refused frames within the snapshot's budget. */
 void dp_worker_flush(struct dp_worker *w, const struct dp_snapshot *snap);
 

@@ -63,6 +63,151 @@ worker_rx_errors(const struct fw_app *app, const struct dp_worker *w, unsigned i
 	return 0;
 }
 
+static void
+kv(struct fw_group *g, const char *key, uint64_t val)
+{
+	if (g->n < FW_GROUP_MAX_KV)
+		g->kv[g->n++] = (struct fw_kv){ key, val };
+}
+
+unsigned
+fw_stats_groups(const struct fw_app *app, struct fw_group *g)
+{
+	const struct cfg_config *c = &app->cfg;
+	uint64_t v[64];
+	unsigned nw = app->nworkers;
+
+	memset(g, 0, sizeof(*g) * FW_GROUPS);
+
+	/* flows */
+	memset(v, 0, sizeof(v));
+	for (unsigned w = 0; w < nw; w++) {
+		const struct dp_worker *wk = app->workers[w];
+		if (wk->flows == NULL)
+			continue;
+		const struct dp_flow_counters *fc = dp_flow_counters(wk->flows);
+		v[0] += DP_CNT_READ(fc->in_use);
+		v[1] += DP_CNT_READ(fc->hwm);
+		v[2] += DP_CNT_READ(fc->created);
+		v[3] += DP_CNT_READ(fc->timeouts);
+		v[4] += DP_CNT_READ(fc->evicted);
+		v[5] += DP_CNT_READ(fc->insert_failed);
+		v[6] += DP_CNT_READ(fc->midstream);
+		v[7] += DP_CNT_READ(wk->wc.flow_full_forwarded);
+		v[8] += DP_CNT_READ(wk->wc.flow_full_dropped);
+	}
+	g[0].name = "flows";
+	kv(&g[0], "in_use", v[0]);
+	kv(&g[0], "high_water", v[1]);
+	kv(&g[0], "capacity", (uint64_t)c->flow.entries * nw);
+	kv(&g[0], "created", v[2]);
+	kv(&g[0], "timeouts", v[3]);
+	kv(&g[0], "evicted", v[4]);
+	kv(&g[0], "insert_failed", v[5]);
+	kv(&g[0], "midstream", v[6]);
+	kv(&g[0], "no_entry_forwarded", v[7]);
+	kv(&g[0], "no_entry_dropped", v[8]);
+
+	/* streams */
+	memset(v, 0, sizeof(v));
+	for (unsigned w = 0; w < nw; w++) {
+		const struct dp_stream_counters *sc = &app->workers[w]->streams.cnt;
+		v[0] += DP_CNT_READ(sc->chunks_in_use);
+		v[1] += DP_CNT_READ(sc->chunks_hwm);
+		v[2] += app->workers[w]->streams.nchunks;
+		v[3] += DP_CNT_READ(sc->bytes_delivered);
+		v[4] += DP_CNT_READ(sc->segments_ooo);
+		v[5] += DP_CNT_READ(sc->overlaps_same);
+		v[6] += DP_CNT_READ(sc->overlaps_conflict);
+		v[7] += DP_CNT_READ(app->workers[w]->wc.stream_conflict_dropped);
+		v[8] += DP_CNT_READ(sc->beyond_window);
+		v[9] += DP_CNT_READ(sc->nomem);
+		v[10] += DP_CNT_READ(sc->gaps);
+		v[11] += DP_CNT_READ(sc->depth_reached);
+	}
+	g[1].name = "streams";
+	kv(&g[1], "memory_in_use", v[0] * DP_CHUNK_SIZE);
+	kv(&g[1], "memory_high_water", v[1] * DP_CHUNK_SIZE);
+	kv(&g[1], "memory_budget", v[2] * DP_CHUNK_SIZE);
+	kv(&g[1], "bytes_inspected", v[3]);
+	kv(&g[1], "segments_out_of_order", v[4]);
+	kv(&g[1], "overlaps_same", v[5]);
+	kv(&g[1], "overlaps_conflicting", v[6]);
+	kv(&g[1], "conflicting_dropped", v[7]);
+	kv(&g[1], "beyond_window", v[8]);
+	kv(&g[1], "memory_exhausted", v[9]);
+	kv(&g[1], "gaps", v[10]);
+	kv(&g[1], "depth_reached", v[11]);
+
+	/* fragments */
+	memset(v, 0, sizeof(v));
+	for (unsigned w = 0; w < nw; w++) {
+		const struct dp_worker *wk = app->workers[w];
+		if (wk->frags == NULL)
+			continue;
+		const struct dp_frag_counters *fc = dp_frag_counters(wk->frags);
+		v[0] += DP_CNT_READ(fc->fragments);
+		v[1] += DP_CNT_READ(fc->datagrams_in_use);
+		v[2] += DP_CNT_READ(fc->datagrams_hwm);
+		v[3] += DP_CNT_READ(fc->held);
+		v[4] += DP_CNT_READ(fc->held_hwm);
+		v[5] += DP_CNT_READ(fc->reassembled);
+		v[6] += DP_CNT_READ(fc->duplicates);
+		v[7] += DP_CNT_READ(fc->conflicts);
+		v[8] += DP_CNT_READ(fc->timeouts);
+		v[9] += DP_CNT_READ(fc->too_many);
+		v[10] += DP_CNT_READ(fc->table_full);
+		v[11] += DP_CNT_READ(fc->invalid);
+		v[12] += DP_CNT_READ(wk->wc.frag_dropped);
+		v[13] += DP_CNT_READ(wk->wc.frag_overflow_forwarded);
+	}
+	g[2].name = "fragments";
+	kv(&g[2], "received", v[0]);
+	kv(&g[2], "datagrams_in_use", v[1]);
+	kv(&g[2], "datagrams_high_water", v[2]);
+	kv(&g[2], "datagrams_capacity", (uint64_t)c->frag.datagrams * nw);
+	kv(&g[2], "held", v[3]);
+	kv(&g[2], "held_high_water", v[4]);
+	kv(&g[2], "held_budget", (uint64_t)c->frag.max_held * nw);
+	kv(&g[2], "reassembled", v[5]);
+	kv(&g[2], "duplicates", v[6]);
+	kv(&g[2], "overlaps_conflicting", v[7]);
+	kv(&g[2], "timeouts", v[8]);
+	kv(&g[2], "too_many", v[9]);
+	kv(&g[2], "table_full", v[10]);
+	kv(&g[2], "invalid", v[11]);
+	kv(&g[2], "dropped", v[12]);
+	kv(&g[2], "overflow_forwarded", v[13]);
+
+	/* decode */
+	memset(v, 0, sizeof(v));
+	for (unsigned w = 0; w < nw; w++) {
+		const struct dp_worker_counters *wc = &app->workers[w]->wc;
+		for (unsigned r = 1; r < DP_DEC__COUNT; r++)
+			v[r] += DP_CNT_READ(wc->decode[r]);
+		v[DP_DEC__COUNT] += DP_CNT_READ(wc->invalid_dropped);
+		v[DP_DEC__COUNT + 1] += DP_CNT_READ(wc->non_ip);
+	}
+	g[3].name = "decode";
+	kv(&g[3], "non_ip", v[DP_DEC__COUNT + 1]);
+	kv(&g[3], "invalid_dropped", v[DP_DEC__COUNT]);
+	for (unsigned r = 1; r < DP_DEC__COUNT; r++)
+		kv(&g[3], dp_dec_reason_name((enum dp_dec_reason)r), v[r]);
+
+	/* events */
+	memset(v, 0, sizeof(v));
+	for (unsigned w = 0; w < nw; w++) {
+		v[0] += DP_CNT_READ(app->workers[w]->wc.events_posted);
+		v[1] += DP_CNT_READ(app->workers[w]->wc.events_dropped);
+	}
+	g[4].name = "events";
+	kv(&g[4], "posted", v[0]);
+	kv(&g[4], "dropped", v[1]);
+	kv(&g[4], "log_written", fw_log_written());
+	kv(&g[4], "log_dropped", fw_log_dropped());
+	return FW_GROUPS;
+}
+
 static const char *
 link_name(int link)
 {
@@ -119,6 +264,28 @@ fw_stats_print(const struct fw_app *app, FILE *f)
 				worker_rx_errors(app, wk, i), DP_CNT_READ(wk->heartbeat));
 		}
 	}
+	if (app->cfg.flow.track) {
+		struct fw_group g[FW_GROUPS];
+		unsigned ng = fw_stats_groups(app, g);
+		for (unsigned i = 0; i < ng; i++) {
+			int col = fprintf(f, "%-10s", g[i].name);
+			for (unsigned k = 0; k < g[i].n; k++) {
+				/* decode: only the reasons that happened */
+				if (i == 3 && k >= 2 && g[i].kv[k].val == 0)
+					continue;
+				char item[96];
+				int n = snprintf(item, sizeof(item), " %s=%" PRIu64, g[i].kv[k].key,
+						 g[i].kv[k].val);
+				if (col + n > 100) {
+					fprintf(f, "\n%-10s", "");
+					col = 10;
+				}
+				fputs(item, f);
+				col += n;
+			}
+			fputc('\n', f);
+		}
+	}
 	if (fw_log_enabled())
 		fprintf(f, "log: %" PRIu64 " records written, %" PRIu64 " dropped\n",
 			fw_log_written(), fw_log_dropped());
@@ -144,7 +311,7 @@ void
 fw_stats_log(const struct fw_app *app)
 {
 	const struct board_profile *b = &app->board;
-	char buf[16384];
+	static char buf[1 << 17]; /* control core only; many workers and ports */
 	struct fw_json j;
 
 	if (!fw_log_enabled())
@@ -177,6 +344,16 @@ fw_stats_log(const struct fw_app *app)
 		fw_json_close(&j);
 	}
 	fw_json_close(&j);
+	if (app->cfg.flow.track) {
+		struct fw_group g[FW_GROUPS];
+		unsigned ng = fw_stats_groups(app, g);
+		for (unsigned i = 0; i < ng; i++) {
+			fw_json_open(&j, g[i].name);
+			for (unsigned k = 0; k < g[i].n; k++)
+				fw_json_u64(&j, g[i].kv[k].key, g[i].kv[k].val);
+			fw_json_close(&j);
+		}
+	}
 	fw_json_close(&j);
 	fw_json_close(&j);
 	fw_log_record(&j);
@@ -265,6 +442,19 @@ tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 			wt.rx_errors = worker_rx_errors(app, app->workers[w], i);
 			tel_key(key, sizeof(key), "worker/%u/%s", w, b->ports[i].name);
 			tel_port(d, key, &wt);
+		}
+	}
+	if (app->cfg.flow.track) {
+		struct fw_group g[FW_GROUPS];
+		unsigned ng = fw_stats_groups(app, g);
+		for (unsigned i = 0; i < ng; i++) {
+			struct rte_tel_data *c = rte_tel_data_alloc();
+			if (c == NULL)
+				continue;
+			rte_tel_data_start_dict(c);
+			for (unsigned k = 0; k < g[i].n; k++)
+				rte_tel_data_add_dict_u64(c, g[i].kv[k].key, g[i].kv[k].val);
+			rte_tel_data_add_dict_container(d, g[i].name, c, 0);
 		}
 	}
 	return 0;

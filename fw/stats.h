@@ -18,6 +18,22 @@ struct fw_port_totals {
 	uint64_t rx_nombuf, rx_errors, rx_missed; /* from the device */
 };
 
+/* A named group of counters summed over the workers (flows, streams, fragments, ...). */
+#define FW_GROUP_MAX_KV 32
+struct fw_kv {
+	const char *key;
+	uint64_t val;
+};
+struct fw_group {
+	const char *name;
+	unsigned n;
+	struct fw_kv kv[FW_GROUP_MAX_KV];
+};
+#define FW_GROUPS 5
+
+/* Fill the table and budget counter groups; returns how many. */
+unsigned fw_stats_groups(const struct fw_app *app, struct fw_group *g);
+
 /* Sum of every worker's counters for port idx, plus the device's own. */
 void fw_stats_port(const struct fw_app *app, unsigned idx, struct fw_port_totals *t);
 

@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The whole per-packet pipeline of a real worker (decode, fragments, flows, reassembly,
+ * records) between two net_ring ports. The test plays both wires: it puts frames on the
+ * inside ring with capture timestamps (so it controls the worker's clock), lets the worker
+ * poll, and reads what reached the outside ring and the flow records the worker posted.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "../../dataplane/worker.h"
+#include "../gen/pkt.h"
+
+#define POOL 8192
+
+static struct rte_mempool *pool;
+static struct rte_ring *rx[2], *tx[2];
+static struct dp_shared sh;
+static struct dp_worker w;
+static struct dp_snapshot snap;
+static struct dp_worker_limits lim;
+static int ts_off;
+static uint64_t ts_flag;
+static uint64_t now_us = 1767225600000000ull;
+
+static void
+port(unsigned i)
+{
+	char name[32];
+	struct rte_eth_conf conf;
+
+	snprintf(name, sizeof(name), "prx%u", i);
+	rx[i] = rte_ring_create(name, 4096, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "ptx%u", i);
+	tx[i] = rte_ring_create(name, 4096, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "net_ring_p%u", i);
+	int p = rte_eth_from_rings(name, &rx[i], 1, &tx[i], 1, SOCKET_ID_ANY);
+	cr_assert_geq(p, 0);
+	memset(&conf, 0, sizeof(conf));
+	cr_assert_eq(rte_eth_dev_configure((uint16_t)p, 1, 1, &conf), 0);
+	cr_assert_eq(rte_eth_rx_queue_setup((uint16_t)p, 0, 256, SOCKET_ID_ANY, NULL, pool), 0);
+	cr_assert_eq(rte_eth_tx_queue_setup((uint16_t)p, 0, 256, SOCKET_ID_ANY, NULL), 0);
+	cr_assert_eq(rte_eth_dev_start((uint16_t)p), 0);
+	sh.ports[i].ethdev = (uint16_t)p;
+	sh.ports[i].peer = (uint16_t)(1 - i);
+	sh.ports[i].side = (uint16_t)i;
+	sh.ports[i].ts_usec = 1;
+	w.rxq[i].port = (uint16_t)i;
+	w.tx[i].ethdev = (uint16_t)p;
+}
+
+/* Limits small enough to reach in a test. */
+static void
+limits(void)
+{
+	memset(&lim, 0, sizeof(lim));
+	lim.flows = 64;
+	lim.stream_chunks = 256;
+	lim.stream_window = 64 * 1024;
+	lim.stream_depth = 64 * 1024;
+	lim.stream_retain = true;
+	lim.frag.datagrams = 16;
+	lim.frag.max_fragments = 8;
+	lim.frag.max_held = 64;
+	lim.frag.timeout_ms = 30000;
+	for (unsigned c = 0; c < DP_CLASS__COUNT; c++)
+		lim.timeouts.ms[c] = 30000;
+	lim.timeouts.ms[DP_CLASS_TCP_EST] = 600000;
+	lim.timeouts.evict_idle_ms = 10000;
+	lim.event_ring = 1024;
+	memset(&snap, 0, sizeof(snap));
+	snap.burst = 32;
+	snap.tx_retries = 2;
+	snap.track = true;
+	snap.reassembly = true;
+	snap.frag_incomplete_drop = true;
+	snap.age_budget = 64;
+	snap.decode.max_ip6_ext = 8;
+}
+
+static void
+start(void)
+{
+	char prefix[64];
+	char err[256];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=bwp-%d", (int)getpid());
+	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf", prefix,
+			 "-l", "0", "--log-level=*:error", NULL };
+	cr_assert_geq(rte_eal_init(10, argv), 0);
+	pool = rte_pktmbuf_pool_create("pp", POOL, 0, 0, 10240, SOCKET_ID_ANY);
+	cr_assert_not_null(pool);
+	cr_assert_eq(rte_mbuf_dyn_rx_timestamp_register(&ts_off, &ts_flag), 0);
+	memset(&sh, 0, sizeof(sh));
+	memset(&w, 0, sizeof(w));
+	sh.nports = 2;
+	sh.ts_offset = ts_off;
+	sh.ts_flag = ts_flag;
+	sh.tsc_hz = 1000000000;
+	w.sh = &sh;
+	w.nrxq = 2;
+	w.capture_clock = true;
+	port(0);
+	port(1);
+	cr_assert_eq(dp_worker_init(&w, &lim, SOCKET_ID_ANY, err, sizeof(err)), 0, "%s", err);
+}
+
+static void
+setup(void)
+{
+	limits();
+	start();
+}
+
+static void
+setup_long_timeouts(void)
+{
+	limits();
+	for (unsigned c = 0; c < DP_CLASS__COUNT; c++)
+		lim.timeouts.ms[c] = 300000;
+	start();
+}
+
+/* ---- the wire ---- */
+
+static struct gen_pkt
+udp4(uint16_t sport, const void *data, size_t len)
+{
+	struct gen_pkt p = { 0 };
+	memcpy(p.l2.dst, "\x02\x00\x00\x00\x00\x02", 6);
+	memcpy(p.l2.src, "\x02\x00\x00\x00\x00\x01", 6);
+	p.l3 = 4;
+	p.src = gen_ip4(198, 18, 0, 1);
+	p.dst = gen_ip4(198, 19, 0, 2);
+	p.proto = 17;
+	p.sport = sport;
+	p.dport = 53;
+	p.payload = data;
+	p.payload_len = len;
+	p.ip_id = 1;
+	return p;
+}
+
+static struct gen_pkt
+tcp4(bool from_client, uint32_t seq, uint32_t ack, uint8_t flags, const void *data, size_t len)
+{
+	struct gen_pkt p = udp4(40000, data, len);
+	p.proto = 6;
+	if (!from_client) {
+		p.src = gen_ip4(198, 19, 0, 2);
+		p.dst = gen_ip4(198, 18, 0, 1);
+		p.sport = 443;
+		p.dport = 40000;
+	} else {
+		p.dport = 443;
+	}
+	p.seq = seq;
+	p.ack = ack;
+	p.tcp_flags = flags;
+	return p;
+}
+
+/* Put a frame on port i's wire at the current time (+dt_us). */
+static void
+send_frame(unsigned i, const uint8_t *f, size_t n, uint64_t dt_us)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	cr_assert_not_null(m);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), f, n);
+	now_us += dt_us;
+	*RTE_MBUF_DYNFIELD(m, ts_off, uint64_t *) = now_us;
+	m->ol_flags |= ts_flag;
+	cr_assert_eq(rte_ring_enqueue(rx[i], m), 0);
+}
+
+static void
+run(void)
+{
+	while (dp_worker_poll(&w, &snap) > 0)
+		;
+	dp_worker_age(&w, &snap);
+}
+
+/* One frame on port i's wire, processed before the next (the worker polls its ports in
+ * turn, so frames queued on two ports at once would not keep their order). */
+static void
+send_pkt(unsigned i, struct gen_pkt p)
+{
+	uint8_t f[GEN_MAX_FRAME];
+	size_t n = gen_build(f, &p);
+	send_frame(i, f, n, 10);
+	run();
+}
+
+/* Frames that reached port i's wire, in order; frees them. Fills lens. */
+static unsigned
+wire(unsigned i, uint32_t *lens, unsigned max, uint8_t (*copy)[2048])
+{
+	unsigned n = 0;
+	struct rte_mbuf *m;
+	while (rte_ring_dequeue(tx[i], (void **)&m) == 0) {
+		if (n < max) {
+			lens[n] = rte_pktmbuf_pkt_len(m);
+			if (copy)
+				memcpy(copy[n], rte_pktmbuf_mtod(m, void *),
+				       lens[n] < 2048 ? lens[n] : 2048);
+		}
+		n++;
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
+static unsigned
+records(struct dp_event *ev, unsigned max)
+{
+	return rte_ring_sc_dequeue_burst_elem(w.events, ev, sizeof(*ev), max, NULL);
+}
+
+/* ---- TCP ---- */
+
+Test(pipeline, tcp_session_is_one_flow_with_both_directions, .init = setup)
+{
+	uint8_t req[100], resp[300];
+	memset(req, 'q', sizeof(req));
+	memset(resp, 'r', sizeof(resp));
+	send_pkt(0, tcp4(true, 1000, 0, GEN_TCP_SYN, NULL, 0));
+	send_pkt(1, tcp4(false, 5000, 1001, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0));
+	send_pkt(0, tcp4(true, 1001, 5001, GEN_TCP_ACK, NULL, 0));
+	send_pkt(0, tcp4(true, 1001, 5001, GEN_TCP_ACK | GEN_TCP_PSH, req, sizeof(req)));
+	send_pkt(1, tcp4(false, 5001, 1101, GEN_TCP_ACK | GEN_TCP_PSH, resp, sizeof(resp)));
+	send_pkt(0, tcp4(true, 1101, 5301, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0));
+	send_pkt(1, tcp4(false, 5301, 1102, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0));
+	send_pkt(0, tcp4(true, 1102, 5302, GEN_TCP_ACK, NULL, 0));
+	run();
+	uint32_t lens[16];
+	cr_assert_eq(wire(1, lens, 16, NULL), 5);
+	cr_assert_eq(wire(0, lens, 16, NULL), 3);
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 400);
+	cr_assert_eq(w.streams.cnt.chunks_in_use, 0, "acknowledged and finished: memory back");
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 1);
+	cr_assert_eq(ev[0].pkts[0], 5);
+	cr_assert_eq(ev[0].pkts[1], 3);
+	cr_assert_eq(ev[0].sport, 40000, "src is the side that opened the flow");
+	cr_assert_eq(ev[0].dport, 443);
+	cr_assert_eq(ev[0].tcp_state, DP_TCP_CLOSING);
+	cr_assert_eq(ev[0].reason, DP_FLOW_END_SHUTDOWN);
+}
+
+Test(pipeline, conflicting_retransmission_is_dropped_on_the_wire, .init = setup)
+{
+	uint8_t a[200], b[200];
+	memset(a, 'A', sizeof(a));
+	memcpy(b, a, sizeof(b));
+	b[100] = 'B';
+	send_pkt(0, tcp4(true, 1000, 0, GEN_TCP_SYN, NULL, 0));
+	send_pkt(1, tcp4(false, 5000, 1001, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0));
+	send_pkt(0, tcp4(true, 1001, 5001, GEN_TCP_ACK | GEN_TCP_PSH, a, sizeof(a)));
+	/* the same range again with one byte changed, before the receiver acknowledged it */
+	send_pkt(0, tcp4(true, 1001, 5001, GEN_TCP_ACK | GEN_TCP_PSH, b, sizeof(b)));
+	/* an honest retransmission passes */
+	send_pkt(0, tcp4(true, 1001, 5001, GEN_TCP_ACK | GEN_TCP_PSH, a, sizeof(a)));
+	run();
+	uint32_t lens[8];
+	uint8_t copy[8][2048];
+	cr_assert_eq(wire(1, lens, 8, copy), 3, "SYN, the data, its honest copy: not the altered one");
+	for (unsigned i = 1; i < 3; i++)
+		cr_assert_eq(copy[i][54 + 100], 'A');
+	cr_assert_eq(w.wc.stream_conflict_dropped, 1);
+	cr_assert_eq(w.streams.cnt.overlaps_conflict, 1);
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 200);
+}
+
+Test(pipeline, syn_with_data_is_inspected, .init = setup)
+{
+	uint8_t tfo[50];
+	memset(tfo, 'f', sizeof(tfo));
+	send_pkt(0, tcp4(true, 7, 0, GEN_TCP_SYN, tfo, sizeof(tfo)));
+	send_pkt(0, tcp4(true, 58, 0, GEN_TCP_ACK | GEN_TCP_PSH, tfo, 10));
+	run();
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 60);
+}
+
+Test(pipeline, rst_payload_is_not_stream_data, .init = setup)
+{
+	uint8_t d[40];
+	memset(d, 'd', sizeof(d));
+	send_pkt(0, tcp4(true, 1000, 0, GEN_TCP_SYN, NULL, 0));
+	send_pkt(1, tcp4(false, 5000, 1001, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0));
+	send_pkt(0, tcp4(true, 1001, 5001, GEN_TCP_ACK | GEN_TCP_PSH, d, 20));
+	send_pkt(1, tcp4(false, 5001, 1021, GEN_TCP_RST | GEN_TCP_ACK, d, 40));
+	run();
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 20);
+	uint32_t lens[8];
+	cr_assert_eq(wire(0, lens, 8, NULL), 2, "the RST itself is forwarded");
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[2];
+	cr_assert_eq(records(ev, 2), 1);
+	cr_assert_eq(ev[0].tcp_state, DP_TCP_CLOSED);
+}
+
+Test(pipeline, midstream_pickup, .init = setup)
+{
+	uint8_t d[30];
+	memset(d, 'm', sizeof(d));
+	/* the server's data first: the client is still the side with the high port */
+	send_pkt(1, tcp4(false, 9000, 1000, GEN_TCP_ACK | GEN_TCP_PSH, d, sizeof(d)));
+	send_pkt(0, tcp4(true, 1000, 9030, GEN_TCP_ACK, NULL, 0));
+	run();
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[2];
+	cr_assert_eq(records(ev, 2), 1);
+	cr_assert_eq(ev[0].sport, 40000);
+	cr_assert_eq(ev[0].pkts[0], 1);
+	cr_assert_eq(ev[0].pkts[1], 1);
+	cr_assert(ev[0].flow_flags & DP_FLOW_F_MIDSTREAM);
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 30);
+}
+
+/* ---- flow table ---- */
+
+Test(pipeline, idle_flows_time_out, .init = setup)
+{
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(1000, d, 8));
+	run();
+	now_us += 29000000;
+	send_pkt(0, udp4(1001, d, 8)); /* another flow moves the clock: not yet */
+	run();
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 0);
+	now_us += 2000000; /* 31 s after the first */
+	send_pkt(0, udp4(1002, d, 8));
+	run();
+	cr_assert_eq(records(ev, 4), 1);
+	cr_assert_eq(ev[0].sport, 1000);
+	cr_assert_eq(ev[0].reason, DP_FLOW_END_TIMEOUT);
+	cr_assert_eq(dp_flow_counters(w.flows)->timeouts, 1);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 2);
+}
+
+Test(pipeline, full_table_evicts_the_oldest_half_open_flow, .init = setup_long_timeouts)
+{
+	uint8_t d[8] = { 0 };
+	for (unsigned i = 0; i < 64; i++) {
+		send_pkt(0, udp4((uint16_t)(2000 + i), d, 8));
+		now_us += 1000000;
+		run();
+	}
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 64);
+	send_pkt(0, udp4(3000, d, 8));
+	send_pkt(0, udp4(3001, d, 8));
+	run();
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 2);
+	cr_assert_eq(ev[0].sport, 2000, "the oldest goes first");
+	cr_assert_eq(ev[1].sport, 2001);
+	cr_assert_eq(ev[0].reason, DP_FLOW_END_FORCED);
+	cr_assert_eq(dp_flow_counters(w.flows)->evicted, 2);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 64);
+	uint32_t lens[80];
+	cr_assert_eq(wire(1, lens, 80, NULL), 66, "every frame crossed");
+}
+
+/* 64 established TCP flows, all active: nothing may be evicted. */
+static void
+fill_with_established(void)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		struct gen_pkt s = tcp4(true, 1, 0, GEN_TCP_SYN, NULL, 0);
+		s.sport = (uint16_t)(10000 + i);
+		send_pkt(0, s);
+		struct gen_pkt sa = tcp4(false, 9, 2, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0);
+		sa.dport = (uint16_t)(10000 + i);
+		send_pkt(1, sa);
+		struct gen_pkt a = tcp4(true, 2, 10, GEN_TCP_ACK, NULL, 0);
+		a.sport = (uint16_t)(10000 + i);
+		send_pkt(0, a);
+	}
+	run();
+	uint32_t lens[256];
+	wire(0, lens, 256, NULL);
+	wire(1, lens, 256, NULL);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 64);
+}
+
+Test(pipeline, exhausted_table_forwards_new_flows_uninspected, .init = setup)
+{
+	fill_with_established();
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(4000, d, 8));
+	run();
+	uint32_t lens[4];
+	cr_assert_eq(wire(1, lens, 4, NULL), 1);
+	cr_assert_eq(dp_flow_counters(w.flows)->insert_failed, 1);
+	cr_assert_eq(w.wc.flow_full_forwarded, 1);
+	cr_assert_eq(dp_flow_counters(w.flows)->evicted, 0);
+}
+
+static void
+setup_drop_when_full(void)
+{
+	limits();
+	snap.flow_full_drop = true;
+	start();
+}
+
+Test(pipeline, exhausted_table_drops_new_flows_when_configured, .init = setup_drop_when_full)
+{
+	fill_with_established();
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(4000, d, 8));
+	run();
+	uint32_t lens[4];
+	cr_assert_eq(wire(1, lens, 4, NULL), 0);
+	cr_assert_eq(w.wc.flow_full_dropped, 1);
+	/* after evict_idle without traffic, an established flow may give up its entry */
+	now_us += 11000000;
+	send_pkt(0, udp4(4001, d, 8));
+	run();
+	cr_assert_eq(wire(1, lens, 4, NULL), 1);
+	cr_assert_eq(dp_flow_counters(w.flows)->evicted, 1);
+}
+
+/* ---- fragments ---- */
+
+/* Fragments of one UDP datagram (payload n bytes) cut every `step` bytes of IP payload. */
+static unsigned
+fragments4(uint16_t id, size_t n, size_t step, uint8_t frames[][2048], size_t *lens)
+{
+	static uint8_t payload[8000];
+	uint8_t whole[GEN_MAX_FRAME];
+	for (size_t i = 0; i < n; i++)
+		payload[i] = (uint8_t)(i * 7 + id);
+	struct gen_pkt p = udp4(5000, payload, n);
+	p.ip_id = id;
+	size_t wl = gen_build(whole, &p);
+	size_t data = wl - 34, k = 0;
+	for (size_t off = 0; off < data; off += step, k++) {
+		size_t l = data - off < step ? data - off : step;
+		bool more = off + l < data;
+		memcpy(frames[k], whole, 34);
+		memcpy(frames[k] + 34, whole + 34 + off, l);
+		uint16_t tot = (uint16_t)(20 + l), fo = (uint16_t)((off / 8) | (more ? 0x2000 : 0));
+		frames[k][16] = (uint8_t)(tot >> 8);
+		frames[k][17] = (uint8_t)tot;
+		frames[k][20] = (uint8_t)(fo >> 8);
+		frames[k][21] = (uint8_t)fo;
+		frames[k][24] = frames[k][25] = 0;
+		uint32_t sum = 0;
+		for (int b = 0; b < 20; b += 2)
+			sum += (uint32_t)(frames[k][14 + b] << 8 | frames[k][15 + b]);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		frames[k][24] = (uint8_t)(~sum >> 8);
+		frames[k][25] = (uint8_t)~sum;
+		lens[k] = 34 + l;
+	}
+	return (unsigned)k;
+}
+
+static uint8_t fr[16][2048];
+static size_t frl[16];
+
+Test(pipeline, ipv4_fragments_held_until_complete_then_all_forwarded, .init = setup)
+{
+	unsigned k = fragments4(1, 3000, 1000, fr, frl); /* 3008 bytes: 4 fragments */
+	cr_assert_eq(k, 4);
+	uint32_t lens[8];
+	for (unsigned i = 0; i < k; i++) {
+		send_frame(0, fr[i], frl[i], 10);
+		run();
+		if (i + 1 < k)
+			cr_assert_eq(wire(1, lens, 8, NULL), 0, "fragment %u held", i);
+	}
+	uint8_t copy[8][2048];
+	cr_assert_eq(wire(1, lens, 8, copy), 4);
+	for (unsigned i = 0; i < k; i++)
+		cr_assert(memcmp(copy[i], fr[i], frl[i]) == 0, "fragment %u unchanged, in order", i);
+	cr_assert_eq(dp_frag_counters(w.frags)->reassembled, 1);
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[2];
+	cr_assert_eq(records(ev, 2), 1);
+	cr_assert_eq(ev[0].pkts[0], 4, "every fragment counts in its flow");
+	cr_assert_eq(ev[0].sport, 5000);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL, "no mbuf leaked");
+}
+
+Test(pipeline, ipv4_fragments_reversed, .init = setup)
+{
+	unsigned k = fragments4(2, 3000, 1000, fr, frl);
+	for (unsigned i = k; i-- > 0;)
+		send_frame(0, fr[i], frl[i], 10);
+	run();
+	uint32_t lens[8];
+	uint8_t copy[8][2048];
+	cr_assert_eq(wire(1, lens, 8, copy), 4);
+	for (unsigned i = 0; i < k; i++)
+		cr_assert(memcmp(copy[i], fr[k - 1 - i], frl[k - 1 - i]) == 0, "arrival order kept");
+}
+
+Test(pipeline, duplicate_fragment_is_dropped, .init = setup)
+{
+	unsigned k = fragments4(3, 3000, 1000, fr, frl);
+	send_frame(0, fr[0], frl[0], 10);
+	send_frame(0, fr[1], frl[1], 10);
+	send_frame(0, fr[1], frl[1], 10);
+	send_frame(0, fr[2], frl[2], 10);
+	send_frame(0, fr[3], frl[3], 10);
+	run();
+	uint32_t lens[8];
+	cr_assert_eq(wire(1, lens, 8, NULL), k);
+	cr_assert_eq(dp_frag_counters(w.frags)->duplicates, 1);
+}
+
+Test(pipeline, overlapping_fragment_with_different_data_is_dropped, .init = setup)
+{
+	unsigned k = fragments4(4, 3000, 1000, fr, frl);
+	uint8_t evil[2048];
+	memcpy(evil, fr[1], frl[1]);
+	evil[34 + 500] ^= 0xff;
+	send_frame(0, fr[0], frl[0], 10);
+	send_frame(0, fr[1], frl[1], 10);
+	send_frame(0, evil, frl[1], 10);
+	for (unsigned i = 2; i < k; i++)
+		send_frame(0, fr[i], frl[i], 10);
+	run();
+	uint32_t lens[8];
+	uint8_t copy[8][2048];
+	cr_assert_eq(wire(1, lens, 8, copy), k, "the original datagram crosses");
+	cr_assert(memcmp(copy[1], fr[1], frl[1]) == 0, "first wins");
+	cr_assert_eq(dp_frag_counters(w.frags)->conflicts, 1);
+}
+
+Test(pipeline, incomplete_datagram_times_out_and_is_dropped, .init = setup)
+{
+	fragments4(5, 3000, 1000, fr, frl);
+	send_frame(0, fr[0], frl[0], 10);
+	send_frame(0, fr[2], frl[2], 10);
+	run();
+	now_us += 31000000;
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(7, d, 8)); /* anything, to move the clock */
+	run();
+	uint32_t lens[8];
+	cr_assert_eq(wire(1, lens, 8, NULL), 1, "only the unrelated datagram");
+	cr_assert_eq(dp_frag_counters(w.frags)->timeouts, 1);
+	cr_assert_eq(dp_frag_counters(w.frags)->held, 0);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
+}
+
+Test(pipeline, too_many_fragments_get_the_overflow_outcome, .init = setup)
+{
+	static uint8_t many[16][2048];
+	static size_t ml[16];
+	unsigned k = fragments4(6, 1600, 104, many, ml); /* 16 fragments, limit 8 */
+	cr_assert_eq(k, 16);
+	for (unsigned i = 0; i < k; i++)
+		send_frame(0, many[i], ml[i], 10);
+	run();
+	uint32_t lens[32];
+	cr_assert_eq(wire(1, lens, 32, NULL), k, "overflow = forward: all cross, uninspected");
+	cr_assert_eq(dp_frag_counters(w.frags)->too_many, 1);
+	cr_assert_eq(w.wc.frag_overflow_forwarded, k);
+}
+
+static void
+setup_overflow_drop(void)
+{
+	limits();
+	snap.frag_overflow_drop = true;
+	start();
+}
+
+Test(pipeline, too_many_fragments_dropped_when_configured, .init = setup_overflow_drop)
+{
+	static uint8_t many[16][2048];
+	static size_t ml[16];
+	unsigned k = fragments4(7, 1600, 104, many, ml);
+	for (unsigned i = 0; i < k; i++)
+		send_frame(0, many[i], ml[i], 10);
+	run();
+	uint32_t lens[32];
+	cr_assert_eq(wire(1, lens, 32, NULL), 0);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
+}
+
+static void
+setup_invalid_drop(void)
+{
+	limits();
+	snap.invalid_drop = true;
+	start();
+}
+
+Test(pipeline, the_datagram_verdict_applies_to_every_fragment, .init = setup_invalid_drop)
+{
+	unsigned k = fragments4(8, 3000, 1000, fr, frl);
+	/* the UDP length field in the first fragment claims more than the datagram holds:
+	 * only the reassembled datagram shows it, and all four fragments go with it */
+	fr[0][34 + 4] = 0xff;
+	for (unsigned i = 0; i < k; i++)
+		send_frame(0, fr[i], frl[i], 10);
+	/* a good datagram in the same burst crosses whole */
+	k = fragments4(9, 3000, 1000, fr + 4, frl + 4);
+	for (unsigned i = 0; i < k; i++)
+		send_frame(0, fr[4 + i], frl[4 + i], 10);
+	run();
+	uint32_t lens[16];
+	uint8_t copy[16][2048];
+	cr_assert_eq(wire(1, lens, 16, copy), 4);
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert(memcmp(copy[i], fr[4 + i], frl[4 + i]) == 0);
+	cr_assert_eq(w.wc.decode[DP_DEC_UDP_LEN], 1);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
+}
+
+/* IPv6: fragment header after the fixed header (RFC 8200 §4.5). */
+static unsigned
+fragments6(uint32_t id, size_t n, size_t step, bool reverse_data_byte)
+{
+	static uint8_t payload[4000];
+	uint8_t whole[GEN_MAX_FRAME];
+	for (size_t i = 0; i < n; i++)
+		payload[i] = (uint8_t)(i * 3);
+	struct gen_pkt p = udp4(6000, payload, n);
+	p.l3 = 6;
+	p.src = gen_ip6(1, 1);
+	p.dst = gen_ip6(2, 2);
+	size_t wl = gen_build(whole, &p);
+	size_t data = wl - 54, k = 0;
+	for (size_t off = 0; off < data; off += step, k++) {
+		size_t l = data - off < step ? data - off : step;
+		bool more = off + l < data;
+		memcpy(fr[k], whole, 54);
+		fr[k][20] = 44; /* next header: fragment */
+		uint16_t plen = (uint16_t)(8 + l);
+		fr[k][18] = (uint8_t)(plen >> 8);
+		fr[k][19] = (uint8_t)plen;
+		uint8_t *fh = fr[k] + 54;
+		fh[0] = 17;
+		fh[1] = 0;
+		uint16_t fo = (uint16_t)(off | (more ? 1 : 0));
+		fh[2] = (uint8_t)(fo >> 8);
+		fh[3] = (uint8_t)fo;
+		fh[4] = (uint8_t)(id >> 24);
+		fh[5] = (uint8_t)(id >> 16);
+		fh[6] = (uint8_t)(id >> 8);
+		fh[7] = (uint8_t)id;
+		memcpy(fr[k] + 62, whole + 54 + off, l);
+		frl[k] = 62 + l;
+	}
+	if (reverse_data_byte)
+		fr[1][62 + 10] ^= 1;
+	return (unsigned)k;
+}
+
+Test(pipeline, ipv6_fragments_in_order_and_reversed, .init = setup)
+{
+	unsigned k = fragments6(0x1234, 2000, 800, false);
+	cr_assert_eq(k, 3);
+	for (unsigned i = 0; i < k; i++)
+		send_frame(0, fr[i], frl[i], 10);
+	k = fragments6(0x1235, 2000, 800, false);
+	for (unsigned i = k; i-- > 0;)
+		send_frame(0, fr[i], frl[i], 10);
+	run();
+	uint32_t lens[8];
+	cr_assert_eq(wire(1, lens, 8, NULL), 6);
+	cr_assert_eq(dp_frag_counters(w.frags)->reassembled, 2);
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[2];
+	cr_assert_eq(records(ev, 2), 1, "both datagrams belong to one UDP flow");
+	cr_assert_eq(ev[0].l3, 6);
+	cr_assert_eq(ev[0].pkts[0], 6);
+}
+
+Test(pipeline, ipv6_overlap_with_different_data_is_dropped, .init = setup)
+{
+	unsigned k = fragments6(0x77, 2000, 800, false);
+	static uint8_t good1[2048];
+	memcpy(good1, fr[1], frl[1]);
+	send_frame(0, fr[0], frl[0], 10);
+	send_frame(0, fr[1], frl[1], 10);
+	fragments6(0x77, 2000, 800, true); /* the same fragment 1, one byte changed */
+	send_frame(0, fr[1], frl[1], 10);
+	send_frame(0, fr[2], frl[2], 10);
+	run();
+	uint32_t lens[8];
+	uint8_t copy[8][2048];
+	cr_assert_eq(wire(1, lens, 8, copy), k);
+	cr_assert(memcmp(copy[1], good1, frl[1]) == 0);
+	cr_assert_eq(dp_frag_counters(w.frags)->conflicts, 1);
+}
+
+/* ---- decode policy ---- */
+
+Test(pipeline, malformed_ip_is_forwarded_by_default_and_counted, .init = setup)
+{
+	uint8_t d[8] = { 0 };
+	uint8_t f[GEN_MAX_FRAME];
+	size_t n = gen_build(f, &(struct gen_pkt){ 0 });
+	struct gen_pkt p = udp4(1, d, 8);
+	n = gen_build(f, &p);
+	f[24] ^= 0xff; /* header checksum */
+	send_frame(0, f, n, 10);
+	run();
+	uint32_t lens[2];
+	cr_assert_eq(wire(1, lens, 2, NULL), 1);
+	cr_assert_eq(w.wc.decode[DP_DEC_IP4_CSUM], 1);
+}
+
+Test(pipeline, malformed_ip_is_dropped_when_configured, .init = setup_invalid_drop)
+{
+	uint8_t d[8] = { 0 };
+	uint8_t f[GEN_MAX_FRAME];
+	struct gen_pkt p = udp4(1, d, 8);
+	size_t n = gen_build(f, &p);
+	f[14] = 0x46; /* IHL 6, no options present: checksum also off, first error wins */
+	send_frame(0, f, n, 10);
+	run();
+	uint32_t lens[2];
+	cr_assert_eq(wire(1, lens, 2, NULL), 0);
+	cr_assert_eq(w.wc.invalid_dropped, 1);
+}
