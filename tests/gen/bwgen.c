@@ -518,11 +518,221 @@ scenario_demo(const char *out)
 	return 0;
 }
 
+/* ---- evasion: what a normalising bridge must refuse ---- */
+
+/*
+ * Writes IN and EXPECTED: the frames the bridge must forward, in the order it forwards them
+ * (held fragments leave when their datagram completes). Refused: a TCP segment that
+ * overlaps bytes already sent with different bytes, an IPv4 and an IPv6 fragment that
+ * overlap held fragments with different bytes, a duplicate fragment, the fragments of a
+ * datagram that never completes.
+ */
+struct pair {
+	struct gen_writer *in, *exp;
+	uint64_t ts;
+};
+
+static void
+both(struct pair *p, const uint8_t *f, size_t n, bool forwarded)
+{
+	p->ts += 1000;
+	gen_write(p->in, p->ts, f, n);
+	if (forwarded)
+		gen_write(p->exp, p->ts, f, n);
+}
+
+static size_t
+tcp_frame(uint8_t *buf, struct gen_addr c, struct gen_addr s, bool from_client, uint32_t seq,
+	  uint32_t ack, uint8_t flags, const void *data, size_t len)
+{
+	struct gen_pkt p = { 0 };
+	p.l2 = l2_plain();
+	if (!from_client)
+		p.l2 = gen_l2_reverse(&p.l2);
+	p.l3 = c.family;
+	p.src = from_client ? c : s;
+	p.dst = from_client ? s : c;
+	p.proto = 6;
+	p.sport = from_client ? 41000 : 80;
+	p.dport = from_client ? 80 : 41000;
+	p.seq = seq;
+	p.ack = ack;
+	p.tcp_flags = flags;
+	p.payload = data;
+	p.payload_len = len;
+	p.pad_to = 60;
+	return gen_build(buf, &p);
+}
+
+static void
+datagram(struct pair *p, int l3, uint16_t sport, uint32_t id, size_t size, const char *how)
+{
+	static uint8_t payload[8000], whole[GEN_MAX_FRAME], fr[16][2048];
+	size_t lens[16];
+	struct gen_pkt d = { 0 };
+
+	for (size_t i = 0; i < size; i++)
+		payload[i] = (uint8_t)(i + id);
+	d.l2 = l2_plain();
+	d.l3 = l3;
+	d.src = l3 == 4 ? gen_ip4(198, 18, 9, 1) : gen_ip6(0x900, 1);
+	d.dst = l3 == 4 ? gen_ip4(198, 19, 9, 2) : gen_ip6(0x900, 2);
+	d.proto = 17;
+	d.sport = sport;
+	d.dport = 5001;
+	d.payload = payload;
+	d.payload_len = size;
+	d.ip_id = (uint16_t)id;
+	size_t wl = gen_build(whole, &d);
+	unsigned k = gen_fragment(whole, wl, l3, 1000, id, fr, lens, 16);
+
+	if (strcmp(how, "in-order") == 0) {
+		for (unsigned i = 0; i < k; i++)
+			gen_write(p->in, p->ts += 1000, fr[i], lens[i]);
+		for (unsigned i = 0; i < k; i++)
+			gen_write(p->exp, p->ts, fr[i], lens[i]);
+	} else if (strcmp(how, "reversed") == 0) {
+		for (unsigned i = k; i-- > 0;)
+			gen_write(p->in, p->ts += 1000, fr[i], lens[i]);
+		for (unsigned i = k; i-- > 0;)
+			gen_write(p->exp, p->ts, fr[i], lens[i]);
+	} else if (strcmp(how, "duplicate") == 0 || strcmp(how, "conflict") == 0) {
+		/* fragment 1 twice; for "conflict" the second copy has one byte changed */
+		uint8_t again[2048];
+		memcpy(again, fr[1], lens[1]);
+		if (how[0] == 'c')
+			again[lens[1] - 100] ^= 0x5a;
+		gen_write(p->in, p->ts += 1000, fr[0], lens[0]);
+		gen_write(p->in, p->ts += 1000, fr[1], lens[1]);
+		gen_write(p->in, p->ts += 1000, again, lens[1]);
+		for (unsigned i = 2; i < k; i++)
+			gen_write(p->in, p->ts += 1000, fr[i], lens[i]);
+		for (unsigned i = 0; i < k; i++)
+			gen_write(p->exp, p->ts, fr[i], lens[i]);
+	} else { /* incomplete: fragment 1 never comes */
+		for (unsigned i = 0; i < k; i++)
+			if (i != 1)
+				gen_write(p->in, p->ts += 1000, fr[i], lens[i]);
+	}
+}
+
+static int
+scenario_evasion(const char *in, const char *exp)
+{
+	struct pair p = { gen_writer_open_ordered(in), gen_writer_open_ordered(exp), T0 };
+	uint8_t b[GEN_MAX_FRAME], good[400], evil[400];
+	struct gen_addr c = gen_ip4(198, 18, 8, 1), s = gen_ip4(198, 19, 8, 2);
+
+	if (p.in == NULL || p.exp == NULL)
+		return 1;
+	memset(good, 'G', sizeof(good));
+	memcpy(evil, good, sizeof(evil));
+	memcpy(evil + 200, "EVIL", 4);
+	/* TCP: the client's segment, then a "retransmission" with different bytes before the
+	 * server acknowledged it, then an honest retransmission. */
+	both(&p, b, tcp_frame(b, c, s, true, 100, 0, GEN_TCP_SYN, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c, s, false, 900, 101, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c, s, true, 101, 901, GEN_TCP_ACK, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c, s, true, 101, 901, GEN_TCP_ACK | GEN_TCP_PSH, good, 400), true);
+	both(&p, b, tcp_frame(b, c, s, true, 101, 901, GEN_TCP_ACK | GEN_TCP_PSH, evil, 400),
+	     false);
+	both(&p, b, tcp_frame(b, c, s, true, 101, 901, GEN_TCP_ACK | GEN_TCP_PSH, good, 400), true);
+	both(&p, b, tcp_frame(b, c, s, false, 901, 501, GEN_TCP_ACK, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c, s, true, 501, 901, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c, s, false, 901, 502, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c, s, true, 502, 902, GEN_TCP_ACK, NULL, 0), true);
+	/* UDP datagrams of 3000 bytes, four fragments each */
+	datagram(&p, 4, 6001, 101, 3000, "in-order");
+	datagram(&p, 4, 6002, 102, 3000, "reversed");
+	datagram(&p, 4, 6003, 103, 3000, "duplicate");
+	datagram(&p, 4, 6004, 104, 3000, "conflict");
+	datagram(&p, 4, 6005, 105, 3000, "incomplete");
+	datagram(&p, 6, 6006, 106, 3000, "in-order");
+	datagram(&p, 6, 6007, 107, 3000, "reversed");
+	datagram(&p, 6, 6008, 108, 3000, "conflict");
+	datagram(&p, 6, 6009, 109, 3000, "incomplete");
+	uint64_t a = gen_writer_frames(p.in), e = gen_writer_frames(p.exp);
+	if (gen_writer_close(p.in) != 0 || gen_writer_close(p.exp) != 0)
+		return 1;
+	fprintf(stderr, "bwgen: wrote %llu frames to %s, %llu expected to cross to %s\n",
+		(unsigned long long)a, in, (unsigned long long)e, exp);
+	return 0;
+}
+
+/* ---- floods for the new-flow benchmark ---- */
+
+/* n SYNs, each a new flow: sources walk 198.18.0.0/15, ports 1024..65535. */
+static int
+scenario_synflood(const char *out, unsigned n)
+{
+	struct gen_writer *w = gen_writer_open_ordered(out);
+	uint8_t b[GEN_MAX_FRAME];
+	struct gen_pkt p = { 0 };
+
+	if (w == NULL)
+		return 1;
+	p.l2 = l2_plain();
+	p.l3 = 4;
+	p.dst = gen_ip4(198, 19, 255, 1);
+	p.proto = 6;
+	p.dport = 443;
+	p.tcp_flags = GEN_TCP_SYN;
+	p.pad_to = 60;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t host = i / 64512, port = 1024 + i % 64512;
+		p.src = gen_ip4(198, (uint8_t)(18 + ((host >> 16) & 1)), (uint8_t)(host >> 8),
+				(uint8_t)host);
+		p.sport = (uint16_t)port;
+		p.seq = i * 2654435761u;
+		gen_write(w, T0 + i, b, gen_build(b, &p));
+	}
+	if (gen_writer_close(w) != 0)
+		return 1;
+	fprintf(stderr, "bwgen: wrote %u SYNs to %s\n", n, out);
+	return 0;
+}
+
+/* n complete TCP sessions without data: handshake and FIN teardown, six frames each. */
+static int
+scenario_handshakes(const char *out, unsigned n)
+{
+	struct gen_writer *w = gen_writer_open_ordered(out);
+	uint64_t ts = T0;
+
+	if (w == NULL)
+		return 1;
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t host = i / 64512;
+		struct gen_tcp t = {
+			.w = w,
+			.l2 = l2_plain(),
+			.c = gen_ip4(198, (uint8_t)(18 + ((host >> 16) & 1)), (uint8_t)(host >> 8),
+				     (uint8_t)host),
+			.s = gen_ip4(198, 19, 255, 1),
+			.cport = (uint16_t)(1024 + i % 64512),
+			.sport = 443,
+			.cseq = i * 2654435761u,
+			.sseq = i * 40503u,
+			.ts = &ts,
+			.gap_us = 1,
+		};
+		gen_tcp_handshake(&t);
+		gen_tcp_close(&t);
+	}
+	if (gen_writer_close(w) != 0)
+		return 1;
+	fprintf(stderr, "bwgen: wrote %u sessions (%u frames) to %s\n", n, 6 * n, out);
+	return 0;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: bwgen mix OUT.pcap [--frames N] [--seed S]\n"
-			"       bwgen demo OUT.pcap\n");
+			"       bwgen demo OUT.pcap\n"
+			"       bwgen evasion IN.pcap EXPECTED.pcap\n"
+			"       bwgen synflood OUT.pcap [--frames N]\n"
+			"       bwgen handshakes OUT.pcap [--frames N]   (N sessions)\n");
 }
 
 int
@@ -535,6 +745,8 @@ main(int argc, char **argv)
 		usage();
 		return 2;
 	}
+	if (strcmp(argv[1], "evasion") == 0)
+		return argc == 4 ? scenario_evasion(argv[2], argv[3]) : (usage(), 2);
 	for (int i = 3; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--frames") == 0)
 			frames = (unsigned)strtoul(argv[i + 1], NULL, 0);
@@ -549,6 +761,10 @@ main(int argc, char **argv)
 		return scenario_mix(argv[2], frames, seed);
 	if (strcmp(argv[1], "demo") == 0)
 		return scenario_demo(argv[2]);
+	if (strcmp(argv[1], "synflood") == 0)
+		return scenario_synflood(argv[2], frames);
+	if (strcmp(argv[1], "handshakes") == 0)
+		return scenario_handshakes(argv[2], frames);
 	usage();
 	return 2;
 }

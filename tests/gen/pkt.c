@@ -213,6 +213,7 @@ struct gen_writer {
 	uint64_t frames;
 	struct gen_frame *buf;
 	size_t cap;
+	bool ordered; /* write through */
 };
 
 struct gen_writer *
@@ -235,9 +236,33 @@ gen_writer_open(const char *path)
 	return w;
 }
 
+static void
+dump(struct gen_writer *w, uint64_t ts, const uint8_t *frame, uint32_t len)
+{
+	struct pcap_pkthdr h;
+	h.ts.tv_sec = (time_t)(ts / 1000000);
+	h.ts.tv_usec = (suseconds_t)(ts % 1000000);
+	h.caplen = h.len = len;
+	pcap_dump((u_char *)w->d, &h, frame);
+}
+
+struct gen_writer *
+gen_writer_open_ordered(const char *path)
+{
+	struct gen_writer *w = gen_writer_open(path);
+	if (w != NULL)
+		w->ordered = true;
+	return w;
+}
+
 void
 gen_write(struct gen_writer *w, uint64_t ts, const uint8_t *frame, size_t len)
 {
+	if (w->ordered) {
+		dump(w, ts, frame, (uint32_t)len);
+		w->frames++;
+		return;
+	}
 	if (w->frames == w->cap) {
 		w->cap = w->cap ? 2 * w->cap : 1024;
 		w->buf = realloc(w->buf, w->cap * sizeof(*w->buf));
@@ -272,13 +297,10 @@ gen_writer_frames(const struct gen_writer *w)
 int
 gen_writer_close(struct gen_writer *w)
 {
-	qsort(w->buf, w->frames, sizeof(*w->buf), frame_cmp);
-	for (size_t i = 0; i < w->frames; i++) {
-		struct pcap_pkthdr h;
-		h.ts.tv_sec = (time_t)(w->buf[i].ts / 1000000);
-		h.ts.tv_usec = (suseconds_t)(w->buf[i].ts % 1000000);
-		h.caplen = h.len = w->buf[i].len;
-		pcap_dump((u_char *)w->d, &h, w->buf[i].data);
+	if (!w->ordered)
+		qsort(w->buf, w->frames, sizeof(*w->buf), frame_cmp);
+	for (size_t i = 0; !w->ordered && i < w->frames; i++) {
+		dump(w, w->buf[i].ts, w->buf[i].data, w->buf[i].len);
 		free(w->buf[i].data);
 	}
 	free(w->buf);
@@ -377,4 +399,40 @@ gen_udp(struct gen_writer *w, uint64_t ts, const struct gen_l2 *l2, struct gen_a
 	p.payload_len = len;
 	p.pad_to = 60;
 	gen_write(w, ts, buf, gen_build(buf, &p));
+}
+
+unsigned
+gen_fragment(const uint8_t *frame, size_t len, int l3, size_t step, uint32_t id,
+	     uint8_t (*frames)[2048], size_t *lens, unsigned max)
+{
+	size_t hdr = l3 == 4 ? 34 : 54, data = len - hdr;
+	unsigned k = 0;
+
+	for (size_t off = 0; off < data && k < max; off += step, k++) {
+		size_t l = data - off < step ? data - off : step;
+		bool more = off + l < data;
+		uint8_t *f = frames[k];
+		if (l3 == 4) {
+			memcpy(f, frame, 34);
+			memcpy(f + 34, frame + 34 + off, l);
+			put16(f + 16, (uint16_t)(20 + l));
+			put16(f + 18, (uint16_t)id);
+			put16(f + 20, (uint16_t)((off / 8) | (more ? 0x2000 : 0)));
+			put16(f + 24, 0);
+			put16(f + 24, fold(sum16(f + 14, 20, 0)));
+			lens[k] = 34 + l;
+		} else {
+			memcpy(f, frame, 54);
+			uint8_t nh = f[20];
+			f[20] = 44;
+			put16(f + 18, (uint16_t)(8 + l));
+			f[54] = nh;
+			f[55] = 0;
+			put16(f + 56, (uint16_t)(off | (more ? 1 : 0)));
+			put32(f + 58, id);
+			memcpy(f + 62, frame + 54 + off, l);
+			lens[k] = 62 + l;
+		}
+	}
+	return k;
 }

@@ -74,6 +74,8 @@ size_t gen_build(uint8_t *buf, const struct gen_pkt *p);
 /* pcap output. */
 struct gen_writer;
 struct gen_writer *gen_writer_open(const char *path);
+/* A writer for frames already in time order: written at once, nothing buffered. */
+struct gen_writer *gen_writer_open_ordered(const char *path);
 void gen_write(struct gen_writer *w, uint64_t ts_usec, const uint8_t *frame, size_t len);
 uint64_t gen_writer_frames(const struct gen_writer *w);
 int gen_writer_close(struct gen_writer *w);
@@ -97,6 +99,14 @@ void gen_tcp_close(struct gen_tcp *t);
 /* One UDP datagram. */
 void gen_udp(struct gen_writer *w, uint64_t ts, const struct gen_l2 *l2, struct gen_addr src,
 	     struct gen_addr dst, uint16_t sport, uint16_t dport, const void *data, size_t len);
+
+/*
+ * Cut an IP datagram (a frame built by gen_build, l3 4 or 6, no VLAN tags) into fragments
+ * carrying `step` bytes of payload each (a multiple of 8): frames[k] of lens[k] bytes.
+ * IPv6 fragments get a fragment header with identification id. Returns the count.
+ */
+unsigned gen_fragment(const uint8_t *frame, size_t len, int l3, size_t step, uint32_t id,
+		      uint8_t (*frames)[2048], size_t *lens, unsigned max);
 
 /* Reverse an L2 header (swap MACs, keep tags). */
 struct gen_l2 gen_l2_reverse(const struct gen_l2 *l2);
