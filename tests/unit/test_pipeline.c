@@ -94,8 +94,9 @@ start(void)
 	char prefix[64];
 	char err[256];
 	snprintf(prefix, sizeof(prefix), "--file-prefix=bwp-%d", (int)getpid());
-	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "--no-shconf", prefix,
-			 "-l", "0", "--log-level=*:error", NULL };
+	char *argv[] = { "test",     "--no-huge",           "-m",   "256",
+			 "--no-pci", "--no-shconf",         prefix, "-l",
+			 "0",        "--log-level=*:error", NULL };
 	cr_assert_geq(rte_eal_init(10, argv), 0);
 	pool = rte_pktmbuf_pool_create("pp", POOL, 0, 0, 10240, SOCKET_ID_ANY);
 	cr_assert_not_null(pool);
@@ -274,7 +275,8 @@ Test(pipeline, conflicting_retransmission_is_dropped_on_the_wire, .init = setup)
 	run();
 	uint32_t lens[8];
 	uint8_t copy[8][2048];
-	cr_assert_eq(wire(1, lens, 8, copy), 3, "SYN, the data, its honest copy: not the altered one");
+	cr_assert_eq(wire(1, lens, 8, copy), 3,
+		     "SYN, the data, its honest copy: not the altered one");
 	for (unsigned i = 1; i < 3; i++)
 		cr_assert_eq(copy[i][54 + 100], 'A');
 	cr_assert_eq(w.wc.stream_conflict_dropped, 1);
@@ -487,7 +489,8 @@ Test(pipeline, ipv4_fragments_held_until_complete_then_all_forwarded, .init = se
 	uint8_t copy[8][2048];
 	cr_assert_eq(wire(1, lens, 8, copy), 4);
 	for (unsigned i = 0; i < k; i++)
-		cr_assert(memcmp(copy[i], fr[i], frl[i]) == 0, "fragment %u unchanged, in order", i);
+		cr_assert(memcmp(copy[i], fr[i], frl[i]) == 0, "fragment %u unchanged, in order",
+			  i);
 	cr_assert_eq(dp_frag_counters(w.frags)->reassembled, 1);
 	dp_worker_finish(&w, &snap);
 	struct dp_event ev[2];
@@ -507,7 +510,8 @@ Test(pipeline, ipv4_fragments_reversed, .init = setup)
 	uint8_t copy[8][2048];
 	cr_assert_eq(wire(1, lens, 8, copy), 4);
 	for (unsigned i = 0; i < k; i++)
-		cr_assert(memcmp(copy[i], fr[k - 1 - i], frl[k - 1 - i]) == 0, "arrival order kept");
+		cr_assert(memcmp(copy[i], fr[k - 1 - i], frl[k - 1 - i]) == 0,
+			  "arrival order kept");
 }
 
 Test(pipeline, duplicate_fragment_is_dropped, .init = setup)
