@@ -105,7 +105,12 @@ demo: $(BIN) $(GEN)
 		--replay out/demo.pcap --out out/demo-forwarded.pcap --log out/demo-events.json
 	@tshark -r out/demo-forwarded.pcap 2>/dev/null | head -40 || true
 
-bench: $(BIN) $(GEN)
+$(BUILD)/bench/flowmem: $(BUILD)/obj/tests/bench/flowmem.o $(BUILD)/libbw.a
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: $(BIN) $(GEN) $(BUILD)/bench/flowmem
 	bash tests/bench/run.sh
 
 clean:

@@ -240,6 +240,17 @@ static const struct cfg_row frag_rows[] = {
 	  .doc = "held fragments of a datagram that timed out" },
 };
 
+static const struct cfg_row inspect_rows[] = {
+	{ .key = "contexts",
+	  .type = CFG_UINT,
+	  .off = F(inspect.contexts),
+	  .size = 4,
+	  .def = "65536",
+	  .min = 16,
+	  .max = 16777216,
+	  .doc = "flows under inspection at once, per worker (beyond: tracked, not inspected)" },
+};
+
 static const struct cfg_row events_rows[] = {
 	{ .key = "ring",
 	  .type = CFG_UINT,
@@ -257,6 +268,7 @@ static const struct cfg_table decode_table = CFG_TABLE("decode", decode_rows);
 static const struct cfg_table flow_table = CFG_TABLE("flow", flow_rows);
 static const struct cfg_table stream_table = CFG_TABLE("stream", stream_rows);
 static const struct cfg_table frag_table = CFG_TABLE("frag", frag_rows);
+static const struct cfg_table inspect_table = CFG_TABLE("inspect", inspect_rows);
 static const struct cfg_table events_table = CFG_TABLE("events", events_rows);
 
 static const struct cfg_row top_rows[] = {
@@ -266,6 +278,7 @@ static const struct cfg_row top_rows[] = {
 	{ .key = "flow", .type = CFG_GROUP, .sub = &flow_table, .doc = "flow table" },
 	{ .key = "stream", .type = CFG_GROUP, .sub = &stream_table, .doc = "TCP reassembly" },
 	{ .key = "frag", .type = CFG_GROUP, .sub = &frag_table, .doc = "IP fragment reassembly" },
+	{ .key = "inspect", .type = CFG_GROUP, .sub = &inspect_table, .doc = "inspection" },
 	{ .key = "events",
 	  .type = CFG_GROUP,
 	  .sub = &events_table,

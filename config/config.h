@@ -65,6 +65,10 @@ struct cfg_frag {
 	int incomplete; /* enum cfg_outcome */
 };
 
+struct cfg_inspect {
+	uint32_t contexts; /* flows under inspection at once, per worker */
+};
+
 struct cfg_events {
 	uint32_t ring; /* records per worker ring */
 };
@@ -76,6 +80,7 @@ struct cfg_config {
 	struct cfg_flow flow;
 	struct cfg_stream stream;
 	struct cfg_frag frag;
+	struct cfg_inspect inspect;
 	struct cfg_events events;
 };
 

@@ -74,14 +74,21 @@ options_ok(const uint8_t *p, uint32_t n)
 	return true;
 }
 
+/* RFC 1071 sum over the header in 32-bit words (hlen is a multiple of 4); 0 when valid.
+ * Byte order does not matter for a ones' complement sum that is compared with zero. */
 static uint16_t
 ip4_csum(const uint8_t *h, uint32_t hlen)
 {
-	uint32_t sum = 0;
-	for (uint32_t i = 0; i < hlen; i += 2)
-		sum += rd16(h + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
+	uint64_t sum = 0;
+	for (uint32_t i = 0; i < hlen; i += 4) {
+		uint32_t w;
+		memcpy(&w, h + i, 4);
+		sum += w;
+	}
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
 }
 
@@ -260,10 +267,18 @@ dp_decode(const uint8_t *frame, uint32_t len, const struct dp_decode_cfg *cfg, s
 	uint32_t off = 12;
 	uint16_t et;
 
-	memset(pk, 0, offsetof(struct dp_pkt, frag_hdr_len) + sizeof(pk->frag_hdr_len));
+	/* Only what later stages read without a decoder having set it is cleared (the
+	 * struct is on the worker's stack for every frame: no full memset). */
 	pk->frame = frame;
 	pk->frame_len = len;
-	pk->frag_data_len = 0;
+	pk->nvlan = 0;
+	pk->vlan[0] = pk->vlan[1] = 0;
+	pk->l3 = 0;
+	pk->proto = 0;
+	pk->tcp_flags = 0;
+	pk->sport = pk->dport = 0;
+	pk->payload_len = 0;
+	pk->is_frag = false;
 	if (len < 14)
 		return DP_DEC_ETH_TRUNC;
 	et = rd16(frame + 12);

@@ -16,9 +16,10 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_common.h>
 #include <rte_malloc.h>
 
-_Static_assert(sizeof(struct dp_flow) <= 128, "a flow entry must fit two cache lines");
+_Static_assert(sizeof(struct dp_flow) <= 64, "a flow entry is one cache line");
 _Static_assert(sizeof(struct dp_flow_key) == 48, "rte_hash compares 48-byte keys fastest");
 
 #define MOVE_EVERY_MS 1000
@@ -32,24 +33,31 @@ struct dp_flow_table {
 	struct dp_flow_timeouts to;
 	dp_flow_end_fn on_end;
 	void *ctx;
+	uint64_t generation; /* removals so far */
 	struct dp_flow_counters cnt;
 };
 
 uint64_t
 dp_flow_table_bytes(uint32_t capacity)
 {
-	/* entries + rte_hash key store (key + data pointer) + buckets (8 slots of 8 bytes
-	 * per 64-byte bucket, as many buckets again for the extendable table) */
-	return (uint64_t)capacity * (sizeof(struct dp_flow) + sizeof(struct dp_flow_key) + 8 + 16);
+	/* per key slot: the entry, rte_hash's key store (key + data pointer); buckets: twice
+	 * the slots at 8 bytes each, and as many again for the extendable table */
+	uint64_t slots = rte_align32pow2(capacity) + 2;
+	return slots * (sizeof(struct dp_flow) + sizeof(struct dp_flow_key) + 8 + 2 * 16);
 }
 
 struct dp_flow_table *
 dp_flow_table_create(const char *name, uint32_t capacity, int socket,
 		     const struct dp_flow_timeouts *t, dp_flow_end_fn on_end, void *ctx)
 {
+	/* rte_hash gives pow2(entries)/8 buckets of 8 slots and entries + 1 key slots. At 100%
+	 * bucket load every insert into a full table runs the cuckoo displacement search; with
+	 * entries = pow2(capacity) + 1 the buckets double (at most half full) while key slots,
+	 * and so positions and our entry array, stay at about capacity. */
+	uint32_t slots = rte_align32pow2(capacity) + 1;
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = capacity,
+		.entries = slots,
 		.key_len = sizeof(struct dp_flow_key),
 		.hash_func = rte_hash_crc,
 		.hash_func_init_val = 0,
@@ -62,7 +70,7 @@ dp_flow_table_create(const char *name, uint32_t capacity, int socket,
 	if (ft == NULL)
 		return NULL;
 	ft->h = rte_hash_create(&hp);
-	ft->flows = rte_zmalloc_socket(name, (size_t)capacity * sizeof(struct dp_flow),
+	ft->flows = rte_zmalloc_socket(name, ((size_t)slots + 1) * sizeof(struct dp_flow),
 				       RTE_CACHE_LINE_SIZE, socket);
 	if (ft->h == NULL || ft->flows == NULL) {
 		dp_flow_table_free(ft);
@@ -86,23 +94,52 @@ dp_flow_table_free(struct dp_flow_table *t)
 	rte_free(t);
 }
 
+/* Store an address in a 16-byte key slot (IPv4 in the first 4 bytes, the rest zero). */
+static inline void
+put_addr(uint8_t *slot, const uint8_t *a, unsigned len)
+{
+	if (len == 4) {
+		memset(slot, 0, 16);
+		memcpy(slot, a, 4);
+	} else {
+		memcpy(slot, a, 16);
+	}
+}
+
+/* -1, 0, 1 comparing (a, pa) with (b, pb); fixed-size compares so they inline. */
+static inline int
+order(const uint8_t *a, const uint8_t *b, unsigned len, uint16_t pa, uint16_t pb)
+{
+	int c;
+	if (len == 4) {
+		uint32_t x, y;
+		memcpy(&x, a, 4);
+		memcpy(&y, b, 4);
+		x = __builtin_bswap32(x);
+		y = __builtin_bswap32(y);
+		c = x < y ? -1 : x > y;
+	} else {
+		c = memcmp(a, b, 16);
+	}
+	if (c == 0)
+		c = pa < pb ? -1 : pa > pb;
+	return c;
+}
+
 uint32_t
 dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *k, unsigned *side)
 {
-	int cmp = memcmp(pk->src, pk->dst, pk->addr_len);
+	unsigned len = pk->addr_len == 4 ? 4 : 16;
 
-	if (cmp == 0)
-		cmp = pk->sport < pk->dport ? -1 : pk->sport > pk->dport;
-	memset(k, 0, sizeof(*k));
-	if (cmp <= 0) {
-		memcpy(k->addr[0], pk->src, pk->addr_len);
-		memcpy(k->addr[1], pk->dst, pk->addr_len);
+	if (order(pk->src, pk->dst, len, pk->sport, pk->dport) <= 0) {
+		put_addr(k->addr[0], pk->src, len);
+		put_addr(k->addr[1], pk->dst, len);
 		k->port[0] = pk->sport;
 		k->port[1] = pk->dport;
 		*side = 0;
 	} else {
-		memcpy(k->addr[0], pk->dst, pk->addr_len);
-		memcpy(k->addr[1], pk->src, pk->addr_len);
+		put_addr(k->addr[0], pk->dst, len);
+		put_addr(k->addr[1], pk->src, len);
 		k->port[0] = pk->dport;
 		k->port[1] = pk->sport;
 		*side = 1;
@@ -112,6 +149,7 @@ dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *
 	k->proto = pk->proto;
 	k->l3 = pk->l3;
 	k->segment = segment;
+	memset(k->pad, 0, sizeof(k->pad));
 	return rte_hash_crc(k, sizeof(*k), 0);
 }
 
@@ -177,6 +215,24 @@ end_flow(struct dp_flow_table *t, struct dp_flow *f, enum dp_flow_end why)
 	lru_unlink(t, f);
 	rte_hash_del_key(t->h, &copy);
 	t->cnt.in_use--;
+	t->generation++;
+}
+
+uint64_t
+dp_flow_generation(const struct dp_flow_table *t)
+{
+	return t->generation;
+}
+
+void
+dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key **keys, uint32_t *sigs,
+		    unsigned n, struct dp_flow **out)
+{
+	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
+
+	rte_hash_lookup_with_hash_bulk(t->h, (const void **)keys, sigs, n, pos);
+	for (unsigned i = 0; i < n; i++)
+		out[i] = pos[i] >= 0 ? &t->flows[pos[i]] : NULL;
 }
 
 struct dp_flow *

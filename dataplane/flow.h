@@ -27,7 +27,6 @@
 #include <stdint.h>
 
 #include "decode.h"
-#include "stream.h"
 
 struct rte_hash;
 
@@ -73,6 +72,7 @@ enum dp_flow_class {
 #define DP_TOSERVER 0
 #define DP_TOCLIENT 1
 
+/* One cache line. Inspection state lives in an inspection context (ictx.h) while needed. */
 struct dp_flow {
 	uint64_t start_us;
 	uint64_t bytes[2]; /* by direction */
@@ -83,10 +83,11 @@ struct dp_flow {
 	uint32_t moved_ms; /* when the entry last moved to its list's tail */
 	uint8_t tcp_state; /* enum dp_tcp_state */
 	uint8_t flags;
-	uint8_t lru_class;           /* enum dp_flow_class */
-	uint8_t in_port;             /* board port index the initiator's packets arrive on */
-	struct dp_stream_dir dir[2]; /* by direction */
-	uint8_t reserved[8];         /* for identification state */
+	uint8_t lru_class;     /* enum dp_flow_class */
+	uint8_t in_port;       /* board port index the initiator's packets arrive on */
+	uint32_t ictx;         /* inspection context index, 0 = none */
+	uint8_t stream_end[2]; /* why each direction stopped being inspected */
+	uint8_t reserved[6];   /* identification verdict */
 };
 
 /* Why a flow ended (flow records' reason). */
@@ -138,6 +139,17 @@ uint32_t dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_f
 
 /* Find a flow; NULL if none. */
 struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig);
+
+/*
+ * Find n flows at once (n <= 64; rte_hash pipelines the memory accesses). out[i] is NULL
+ * for keys not in the table. Results stay valid until a flow is removed: compare
+ * dp_flow_generation() before and after to know.
+ */
+void dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key **keys, uint32_t *sigs,
+			 unsigned n, struct dp_flow **out);
+
+/* Changes whenever a flow is removed (expiry, eviction, flush). */
+uint64_t dp_flow_generation(const struct dp_flow_table *t);
 
 /*
  * Find or create. *created tells which. NULL: the table is full and nothing could be

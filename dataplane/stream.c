@@ -100,7 +100,8 @@ dp_stream_release(struct dp_stream_pool *p, struct dp_stream_dir *d, enum dp_str
 {
 	free_list(p, d, d->ret_head);
 	free_list(p, d, d->ooo_head);
-	d->ret_head = d->ret_tail = d->ooo_head = 0;
+	d->ret_head = d->ret_tail = d->ooo_head = d->ooo_tail = 0;
+	d->ooo_finger = d->ret_finger = 0;
 	d->base_seq = d->next_seq;
 	if (d->end == DP_STREAM_ACTIVE)
 		d->end = (uint8_t)why;
@@ -115,21 +116,41 @@ dp_stream_start(struct dp_stream_dir *d, uint32_t first_seq)
 }
 
 /*
+ * Where to start walking a sorted chunk list for a segment at seq: after the finger when
+ * the finger's chunk ends at or before seq (segments mostly come in order, so the walk
+ * is short even for a long list), else at the head. *prev is the chunk before the start.
+ */
+static uint32_t
+walk_start(const struct dp_stream_pool *p, uint32_t head, uint32_t finger, uint32_t seq,
+	   uint32_t *prev)
+{
+	if (finger != 0 && SEQ_LEQ(C(p, finger)->seq + C(p, finger)->len, seq)) {
+		*prev = finger;
+		return C(p, finger)->next;
+	}
+	*prev = 0;
+	return head;
+}
+
+/*
  * Compare [seq, seq+len) of the packet with the bytes of a chunk list where they overlap.
  * Returns -1 on a difference, 1 if some bytes were compared and agreed, 0 if no overlap.
+ * *finger moves to the last chunk that ends at or before seq.
  */
 static int
-compare_list(const struct dp_stream_pool *p, uint32_t head, uint32_t seq, const uint8_t *data,
-	     uint32_t len)
+compare_list(const struct dp_stream_pool *p, uint32_t head, uint32_t *finger, uint32_t seq,
+	     const uint8_t *data, uint32_t len)
 {
-	uint32_t end = seq + len;
+	uint32_t end = seq + len, prev;
 	int seen = 0;
 
-	for (uint32_t i = head; i != 0; i = C(p, i)->next) {
+	for (uint32_t i = walk_start(p, head, *finger, seq, &prev); i != 0; i = C(p, i)->next) {
 		const struct dp_chunk *c = C(p, i);
 		uint32_t cend = c->seq + c->len;
-		if (SEQ_LEQ(cend, seq))
+		if (SEQ_LEQ(cend, seq)) {
+			prev = i;
 			continue;
+		}
 		if (!SEQ_LT(c->seq, end))
 			break;
 		uint32_t a = SEQ_LT(c->seq, seq) ? seq : c->seq;
@@ -138,6 +159,7 @@ compare_list(const struct dp_stream_pool *p, uint32_t head, uint32_t seq, const 
 			return -1;
 		seen = 1;
 	}
+	*finger = prev;
 	return seen;
 }
 
@@ -168,7 +190,7 @@ static void
 drop_retained(struct dp_stream_pool *p, struct dp_stream_dir *d)
 {
 	free_list(p, d, d->ret_head);
-	d->ret_head = d->ret_tail = 0;
+	d->ret_head = d->ret_tail = d->ret_finger = 0;
 	d->base_seq = d->next_seq;
 }
 
@@ -228,7 +250,8 @@ static uint32_t
 fill_gaps(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t seq, const uint8_t *data,
 	  uint32_t len, bool insert)
 {
-	uint32_t pos = seq, end = seq + len, prev = 0, cur = d->ooo_head, need = 0;
+	uint32_t pos = seq, end = seq + len, prev, need = 0;
+	uint32_t cur = walk_start(p, d->ooo_head, d->ooo_finger, seq, &prev);
 
 	while (SEQ_LT(pos, end)) {
 		while (cur != 0 && SEQ_LEQ(C(p, cur)->seq + C(p, cur)->len, pos)) {
@@ -260,6 +283,8 @@ fill_gaps(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t seq, const
 					C(p, prev)->next = i;
 				else
 					d->ooo_head = i;
+				if (cur == 0)
+					d->ooo_tail = i;
 				prev = i;
 			}
 			pos += n;
@@ -277,6 +302,10 @@ drain(struct dp_stream_pool *p, struct dp_stream_dir *d, dp_stream_deliver_fn de
 		uint32_t i = d->ooo_head;
 		struct dp_chunk *c = C(p, i);
 		d->ooo_head = c->next;
+		if (d->ooo_head == 0)
+			d->ooo_tail = 0;
+		if (d->ooo_finger == i)
+			d->ooo_finger = 0;
 		uint32_t n = deliver_run(p, d, c->data, c->len, deliver, ctx);
 		if (p->retain && d->end == DP_STREAM_ACTIVE && n == c->len)
 			retain_chunk(d, p, i);
@@ -301,7 +330,7 @@ dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t se
 	/* Bytes before next_seq were delivered: they must agree with what we still hold. */
 	if (SEQ_LT(seq, next)) {
 		uint32_t upto = SEQ_LT(end, next) ? end : next;
-		int c = compare_list(p, d->ret_head, seq, data, upto - seq);
+		int c = compare_list(p, d->ret_head, &d->ret_finger, seq, data, upto - seq);
 		if (c < 0) {
 			p->cnt.overlaps_conflict++;
 			return DP_STREAM_CONFLICT;
@@ -324,13 +353,49 @@ dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t se
 		limit = p->window;
 	if ((uint32_t)sdiff(end, next) > limit) {
 		p->cnt.beyond_window++;
+		if (d->ooo_tail != 0 &&
+		    (uint32_t)sdiff(C(p, d->ooo_tail)->seq + C(p, d->ooo_tail)->len, next) >=
+			    limit) {
+			/* A hole with everything the window (or what depth still allows) can hold
+			 * waiting behind it: the sender has moved on, the hole will not be
+			 * inspected in time. Give the direction up rather than hold on. */
+			p->cnt.gaps++;
+			deliver(ctx, NULL, (uint32_t)sdiff(C(p, d->ooo_head)->seq, next));
+			dp_stream_release(p, d, DP_STREAM_END_GAP);
+			return DP_STREAM_IGNORED;
+		}
 		if ((uint32_t)sdiff(seq, next) >= limit)
 			return DP_STREAM_OLD;
 		len = next + limit - seq;
 		end = seq + len;
 	}
 
-	int c = compare_list(p, d->ooo_head, seq, data, len);
+	if (d->ooo_tail != 0 && !SEQ_LT(seq, C(p, d->ooo_tail)->seq + C(p, d->ooo_tail)->len)) {
+		/* Beyond everything held: the usual case after a loss. Append, no walk. */
+		uint32_t need = (len + DP_CHUNK_DATA - 1) / DP_CHUNK_DATA;
+		if (p->nfree < need) {
+			p->cnt.nomem++;
+			dp_stream_release(p, d, DP_STREAM_END_NOMEM);
+			return DP_STREAM_IGNORED;
+		}
+		p->cnt.segments_ooo++;
+		while (len > 0) {
+			uint32_t i = chunk_get(p, d), n = len < DP_CHUNK_DATA ? len : DP_CHUNK_DATA;
+			struct dp_chunk *ch = C(p, i);
+			ch->seq = seq;
+			ch->len = (uint16_t)n;
+			ch->next = 0;
+			memcpy(ch->data, data, n);
+			C(p, d->ooo_tail)->next = i;
+			d->ooo_tail = i;
+			seq += n;
+			data += n;
+			len -= n;
+		}
+		return DP_STREAM_NEW;
+	}
+
+	int c = compare_list(p, d->ooo_head, &d->ooo_finger, seq, data, len);
 	if (c < 0) {
 		p->cnt.overlaps_conflict++;
 		return DP_STREAM_CONFLICT;
@@ -383,6 +448,8 @@ dp_stream_ack(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t ack,
 		if (!SEQ_LEQ(c->seq + c->len, ack))
 			break;
 		uint32_t next = c->next;
+		if (d->ret_finger == d->ret_head)
+			d->ret_finger = 0;
 		chunk_put(p, d, d->ret_head);
 		d->ret_head = next;
 	}

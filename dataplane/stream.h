@@ -18,8 +18,8 @@
  *    and per worker (the pool). Running out is reported, never fatal.
  *  - Sequence numbers wrap: every comparison is modulo 2^32.
  *
- * A direction is 28 bytes inside the flow entry; chunks are taken only while bytes are out
- * of order or retained, and return to the pool when delivered-and-acknowledged, when the
+ * A direction is 40 bytes (in the flow's inspection context); chunks are taken only while
+ * bytes are out of order or retained, and return to the pool when delivered-and-acknowledged, when the
  * direction reaches depth, or when the caller releases it (flow decided or ended).
  *
  * Thread: the owning worker only.
@@ -46,7 +46,8 @@ enum dp_stream_end {
 	DP_STREAM_END_FIN,      /* the sender finished */
 	DP_STREAM_END_RELEASED, /* the caller released it (decided, reset, flow end) */
 	DP_STREAM_END_NOMEM,    /* the worker's pool ran out */
-	DP_STREAM_END_GAP,      /* the receiver acknowledged bytes we never saw */
+	DP_STREAM_END_GAP,      /* a hole we cannot wait for: acknowledged by the receiver, or
+				 * everything the window allows is held behind it */
 };
 
 /* Direction flags. */
@@ -57,9 +58,12 @@ struct dp_stream_dir {
 	uint32_t base_seq; /* first retained (delivered, unacknowledged) byte */
 	uint32_t ret_head; /* retained chunks, contiguous from base_seq to next_seq */
 	uint32_t ret_tail;
-	uint32_t ooo_head;  /* out-of-order chunks beyond next_seq, sorted, disjoint */
-	uint32_t delivered; /* bytes delivered so far */
-	uint16_t chunks;    /* chunks held by this direction */
+	uint32_t ooo_head;   /* out-of-order chunks beyond next_seq, sorted, disjoint */
+	uint32_t ooo_tail;   /* the last of them: segments beyond it are appended in O(1) */
+	uint32_t ooo_finger; /* an out-of-order chunk ending at or before the last segment */
+	uint32_t ret_finger; /* a retained chunk ending at or before the last old segment */
+	uint32_t delivered;  /* bytes delivered so far */
+	uint16_t chunks;     /* chunks held by this direction */
 	uint8_t flags;
 	uint8_t end; /* enum dp_stream_end */
 };

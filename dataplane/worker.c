@@ -120,7 +120,21 @@ post_event(struct dp_worker *w, const struct dp_event *ev)
 	DP_CNT_INC(w->wc.events_posted);
 }
 
-/* A flow ended: free its stream memory and post its record. */
+/* The flow needs no more inspection: give its context back, keeping why it stopped. */
+static void
+end_inspection(struct dp_worker *w, struct dp_flow *f)
+{
+	struct dp_ictx *c = dp_ictx_at(&w->ictx, f->ictx);
+
+	for (unsigned d = 0; d < 2; d++) {
+		dp_stream_release(&w->streams, &c->dir[d], DP_STREAM_END_RELEASED);
+		f->stream_end[d] = c->dir[d].end;
+	}
+	dp_ictx_put(&w->ictx, f->ictx);
+	f->ictx = 0;
+}
+
+/* A flow ended: free its inspection state and post its record. */
 static void
 on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_flow_end why)
 {
@@ -129,8 +143,8 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
 	unsigned alen = k->l3 == 4 ? 4 : 16;
 
-	for (unsigned d = 0; d < 2; d++)
-		dp_stream_release(&w->streams, &f->dir[d], DP_STREAM_END_RELEASED);
+	if (f->ictx != 0)
+		end_inspection(w, f);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DP_EV_FLOW;
 	ev.reason = (uint8_t)why;
@@ -147,8 +161,8 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 	memcpy(ev.dst, k->addr[init ^ 1], alen);
 	ev.sport = k->port[init];
 	ev.dport = k->port[init ^ 1];
-	ev.stream_end[0] = f->dir[0].end;
-	ev.stream_end[1] = f->dir[1].end;
+	ev.stream_end[0] = f->stream_end[0];
+	ev.stream_end[1] = f->stream_end[1];
 	ev.flow_id = mix64(f->start_us ^ ((uint64_t)dp_flow_index(w->flows, f) << 20) ^
 			   ((uint64_t)w->id << 58)) &
 		     ((1ull << 52) - 1);
@@ -210,13 +224,14 @@ static enum verdict
 tcp_stream(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk, unsigned dir)
 {
 	struct dp_stream_pool *sp = &w->streams;
-	struct dp_stream_dir *d = &f->dir[dir];
+	struct dp_ictx *c = dp_ictx_at(&w->ictx, f->ictx);
+	struct dp_stream_dir *d = &c->dir[dir];
 	uint32_t seq = pk->seq;
+	enum verdict v = V_FORWARD;
 
 	if (pk->tcp_flags & DP_TCP_RST) {
 		/* A reset ends both streams; its payload (a diagnostic) is not stream data. */
-		dp_stream_release(sp, &f->dir[0], DP_STREAM_END_RELEASED);
-		dp_stream_release(sp, &f->dir[1], DP_STREAM_END_RELEASED);
+		end_inspection(w, f);
 		return V_FORWARD;
 	}
 	if (pk->tcp_flags & DP_TCP_SYN) {
@@ -225,32 +240,37 @@ tcp_stream(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk, unsi
 		seq++;
 	}
 	if (pk->tcp_flags & DP_TCP_ACK)
-		dp_stream_ack(sp, &f->dir[dir ^ 1], pk->ack, inspect_stream, w);
+		dp_stream_ack(sp, &c->dir[dir ^ 1], pk->ack, inspect_stream, w);
 	if (pk->payload_len > 0) {
 		enum dp_stream_res r = dp_stream_segment(sp, d, seq, pk->payload, pk->payload_len,
 							 inspect_stream, w);
 		if (unlikely(r == DP_STREAM_CONFLICT)) {
 			DP_CNT_INC(w->wc.stream_conflict_dropped);
-			return V_DROP;
+			v = V_DROP;
 		}
 	}
 	if (pk->tcp_flags & DP_TCP_FIN)
 		dp_stream_fin(sp, d, seq + pk->payload_len);
-	return V_FORWARD;
+	if (!dp_stream_active(&c->dir[0]) && !dp_stream_active(&c->dir[1]))
+		end_inspection(w, f);
+	return v;
 }
 
-/* Flow lookup, accounting, state; npkts frames of bytes in total (a datagram's fragments). */
+/*
+ * Accounting, state and reassembly for a packet whose flow key is known; f is its flow if
+ * already looked up (NULL: look up, and create if new). npkts frames of bytes in total
+ * (a datagram's fragments count each).
+ */
 static enum verdict
-flow_stage(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, uint32_t npkts,
-	   uint64_t bytes)
+flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, uint32_t npkts,
+		 uint64_t bytes, const struct dp_flow_key *key, uint32_t sig, unsigned side,
+		 struct dp_flow *f)
 {
 	const struct dp_snapshot *snap = w->snap;
-	struct dp_flow_key key;
-	unsigned side;
-	bool created;
-	uint32_t sig = dp_flow_key_make(pk, w->sh->ports[port].segment, &key, &side);
-	struct dp_flow *f = dp_flow_get(w->flows, &key, sig, w->now_us, w->now_ms, &created);
+	bool created = false;
 
+	if (f == NULL)
+		f = dp_flow_get(w->flows, key, sig, w->now_us, w->now_ms, &created);
 	if (unlikely(f == NULL)) {
 		if (snap->flow_full_drop) {
 			DP_CNT_ADD(w->wc.flow_full_dropped, npkts);
@@ -261,11 +281,26 @@ flow_stage(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, uint32_t
 	}
 	dp_flow_update(w->flows, f, pk, side, npkts, bytes, w->now_ms);
 	unsigned dir = dp_flow_dir(f, side);
-	if (created)
+	if (created) {
 		f->in_port = (uint8_t)(dir == DP_TOSERVER ? port : w->sh->ports[port].peer);
-	if (pk->proto == DP_PROTO_TCP && snap->reassembly)
+		if (pk->proto == DP_PROTO_TCP && snap->reassembly)
+			f->ictx = dp_ictx_get(&w->ictx, dp_flow_index(w->flows, f));
+	}
+	if (f->ictx != 0 && pk->proto == DP_PROTO_TCP)
 		return tcp_stream(w, f, pk, dir);
 	return V_FORWARD;
+}
+
+/* The same, computing the key first (reassembled datagrams). */
+static enum verdict
+flow_stage(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, uint32_t npkts,
+	   uint64_t bytes)
+{
+	struct dp_flow_key key;
+	unsigned side;
+	uint32_t sig = dp_flow_key_make(pk, w->sh->ports[port].segment, &key, &side);
+
+	return flow_stage_keyed(w, pk, port, npkts, bytes, &key, sig, side, NULL);
 }
 
 static void
@@ -329,30 +364,92 @@ fragment(struct dp_worker *w, struct dp_pkt *pk, struct rte_mbuf *m, unsigned po
 	}
 }
 
-static enum verdict
-process(struct dp_worker *w, struct rte_mbuf *m, unsigned port)
+/* What pass one found a frame to be. */
+enum kind { K_FORWARD, K_DROP, K_FRAG, K_FLOW };
+
+/*
+ * The tracking pipeline over one burst from one port, in two passes: decode every frame
+ * and build the flow keys, look all flows up at once, then process the frames in order.
+ * Lookup results are used only while no flow has been removed since (an eviction or
+ * expiry could have freed an entry); after that each frame looks its flow up again.
+ */
+static void
+process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned port)
 {
 	const struct dp_snapshot *snap = w->snap;
-	struct dp_pkt pk;
+	struct dp_pkt pk[DP_MAX_BURST];
+	struct dp_flow_key keys[DP_MAX_BURST];
+	const struct dp_flow_key *kp[DP_MAX_BURST];
+	struct dp_flow *found[DP_MAX_BURST];
+	uint32_t sig[DP_MAX_BURST];
+	uint8_t kind[DP_MAX_BURST], side[DP_MAX_BURST], slot[DP_MAX_BURST];
+	unsigned nk = 0;
+	uint16_t segment = w->sh->ports[port].segment;
+	unsigned peer = w->sh->ports[port].peer;
 
-	clock_packet(w, m, port);
-	enum dp_dec_reason err = dp_decode(rte_pktmbuf_mtod(m, const uint8_t *),
-					   rte_pktmbuf_data_len(m), &snap->decode, &pk);
-	if (unlikely(err != DP_DEC_OK)) {
-		DP_CNT_INC(w->wc.decode[err]);
-		if (snap->invalid_drop) {
-			DP_CNT_INC(w->wc.invalid_dropped);
-			return V_DROP;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+		clock_packet(w, m, port);
+		enum dp_dec_reason err = dp_decode(rte_pktmbuf_mtod(m, const uint8_t *),
+						   rte_pktmbuf_data_len(m), &snap->decode, &pk[i]);
+		if (unlikely(err != DP_DEC_OK)) {
+			DP_CNT_INC(w->wc.decode[err]);
+			if (snap->invalid_drop) {
+				DP_CNT_INC(w->wc.invalid_dropped);
+				kind[i] = K_DROP;
+			} else {
+				kind[i] = K_FORWARD;
+			}
+		} else if (pk[i].l3 == 0) {
+			DP_CNT_INC(w->wc.non_ip);
+			kind[i] = K_FORWARD;
+		} else if (unlikely(pk[i].is_frag)) {
+			kind[i] = K_FRAG;
+		} else {
+			unsigned s;
+			kind[i] = K_FLOW;
+			sig[nk] = dp_flow_key_make(&pk[i], segment, &keys[nk], &s);
+			side[i] = (uint8_t)s;
+			/* Frames of one flow come in runs (both directions share the key): look a
+			 * run up once. */
+			if (nk > 0 && sig[nk] == sig[nk - 1] &&
+			    memcmp(&keys[nk], &keys[nk - 1], sizeof(keys[0])) == 0) {
+				slot[i] = (uint8_t)(nk - 1);
+				continue;
+			}
+			kp[nk] = &keys[nk];
+			slot[i] = (uint8_t)nk++;
 		}
-		return V_FORWARD;
 	}
-	if (pk.l3 == 0) {
-		DP_CNT_INC(w->wc.non_ip);
-		return V_FORWARD;
+	if (nk > 0)
+		dp_flow_lookup_bulk(w->flows, kp, sig, nk, found);
+	uint64_t gen = dp_flow_generation(w->flows);
+
+	for (uint16_t i = 0; i < n; i++) {
+		enum verdict v;
+		switch (kind[i]) {
+		case K_FLOW: {
+			unsigned k = slot[i];
+			struct dp_flow *f = dp_flow_generation(w->flows) == gen ? found[k] : NULL;
+			v = flow_stage_keyed(w, &pk[i], port, 1, rte_pktmbuf_pkt_len(pkts[i]),
+					     &keys[k], sig[k], side[i], f);
+			/* the run's next frames find the flow this one may have created */
+			if (f == NULL && dp_flow_generation(w->flows) == gen)
+				found[k] = dp_flow_lookup(w->flows, &keys[k], sig[k]);
+			break;
+		}
+		case K_FRAG: v = fragment(w, &pk[i], pkts[i], port); break;
+		case K_DROP: v = V_DROP; break;
+		default: v = V_FORWARD; break;
+		}
+		switch (v) {
+		case V_FORWARD: tx_enqueue(w, peer, pkts[i]); break;
+		case V_DROP: drop(w, pkts[i]); break;
+		case V_HELD: break;
+		}
 	}
-	if (unlikely(pk.is_frag))
-		return fragment(w, &pk, m, port);
-	return flow_stage(w, &pk, port, 1, rte_pktmbuf_pkt_len(m));
 }
 
 unsigned
@@ -380,15 +477,7 @@ dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap)
 			for (uint16_t i = 0; i < n; i++)
 				tx_enqueue(w, pm->peer, pkts[i]);
 		} else {
-			for (uint16_t i = 0; i < n; i++) {
-				if (i + 2 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-				switch (process(w, pkts[i], rq->port)) {
-				case V_FORWARD: tx_enqueue(w, pm->peer, pkts[i]); break;
-				case V_DROP: drop(w, pkts[i]); break;
-				case V_HELD: break;
-				}
-			}
+			process_burst(w, pkts, n, rq->port);
 		}
 		dp_worker_flush(w, snap);
 		total += n;
@@ -402,8 +491,9 @@ dp_worker_age(struct dp_worker *w, const struct dp_snapshot *snap)
 	struct dp_frag_out out[DP_FRAG_MAX];
 	unsigned n;
 
-	if (!snap->track)
-		return;
+	if (!snap->track || w->now_ms == w->aged_ms)
+		return; /* timeouts are in milliseconds: nothing new to expire */
+	w->aged_ms = w->now_ms;
 	w->snap = snap;
 	dp_flow_age(w->flows, w->now_ms, snap->age_budget);
 	n = dp_frag_expire(w->frags, w->now_ms, FRAG_AGE_BUDGET, out, DP_FRAG_MAX);
@@ -465,6 +555,7 @@ uint64_t
 dp_worker_state_bytes(const struct dp_worker_limits *lim)
 {
 	return dp_flow_table_bytes(lim->flows) + dp_stream_pool_bytes(lim->stream_chunks) +
+	       dp_ictx_pool_bytes(lim->contexts) +
 	       (uint64_t)lim->frag.datagrams * (64 + DP_FRAG_MAX * 20) +
 	       (uint64_t)lim->event_ring * sizeof(struct dp_event) + SCRATCH_BYTES;
 }
@@ -489,6 +580,16 @@ dp_worker_init(struct dp_worker *w, const struct dp_worker_limits *lim, int sock
 			 w->id, lim->stream_chunks);
 		return -1;
 	}
+	w->ictx_mem = rte_zmalloc_socket("bw_ictx", dp_ictx_pool_bytes(lim->contexts),
+					 RTE_CACHE_LINE_SIZE, socket);
+	if (w->ictx_mem == NULL) {
+		snprintf(err, errlen,
+			 "worker %u: no memory for %u inspection contexts "
+			 "(inspect.contexts)",
+			 w->id, lim->contexts);
+		return -1;
+	}
+	dp_ictx_pool_init(&w->ictx, w->ictx_mem, lim->contexts);
 	snprintf(name, sizeof(name), "bw_frags_%u", w->id);
 	w->frags = dp_frag_create(name, &lim->frag, socket);
 	if (w->frags == NULL) {
@@ -529,6 +630,8 @@ dp_worker_fini(struct dp_worker *w)
 	dp_flow_table_free(w->flows);
 	dp_frag_free(w->frags);
 	rte_free(w->stream_mem);
+	rte_free(w->ictx_mem);
+	w->ictx_mem = NULL;
 	rte_ring_free(w->events);
 	rte_free(w->scratch);
 	w->flows = NULL;

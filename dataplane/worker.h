@@ -30,6 +30,7 @@
 #include "event.h"
 #include "flow.h"
 #include "frag.h"
+#include "ictx.h"
 #include "snapshot.h"
 #include "stream.h"
 
@@ -99,6 +100,7 @@ struct dp_worker_limits {
 	uint32_t stream_window;
 	uint32_t stream_depth;
 	bool stream_retain;
+	uint32_t contexts; /* flows under inspection at once */
 	struct dp_frag_cfg frag;
 	struct dp_flow_timeouts timeouts;
 	uint32_t event_ring;
@@ -115,6 +117,8 @@ struct dp_worker {
 	struct dp_worker_counters wc;
 	struct dp_flow_table *flows;
 	struct dp_stream_pool streams;
+	struct dp_ictx_pool ictx;
+	void *ictx_mem;
 	struct dp_frag_table *frags;
 	struct rte_ring *events;
 	uint8_t *scratch; /* a reassembled datagram (64 KiB) */
@@ -122,7 +126,8 @@ struct dp_worker {
 	const struct dp_snapshot *snap; /* during a pass */
 	uint64_t now_us;                /* worker clock: capture time in replay, wall clock live */
 	uint64_t epoch_us;
-	uint32_t now_ms; /* milliseconds since epoch_us */
+	uint32_t now_ms;  /* milliseconds since epoch_us */
+	uint32_t aged_ms; /* now_ms at the last aging pass */
 	uint64_t epoch_tsc;
 	bool capture_clock; /* its ports stamp frames with capture times (replay) */
 	uint64_t heartbeat; /* loop passes; the watchdog reads it */

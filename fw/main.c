@@ -185,6 +185,7 @@ worker_limits(const struct cfg_config *c, struct dp_worker_limits *lim)
 	lim->stream_window = (uint32_t)c->stream.window;
 	lim->stream_depth = (uint32_t)c->stream.depth;
 	lim->stream_retain = c->stream.verify_delivered;
+	lim->contexts = c->inspect.contexts;
 	lim->frag.datagrams = c->frag.datagrams;
 	lim->frag.max_fragments = c->frag.max_fragments;
 	lim->frag.max_held = c->frag.max_held;
@@ -323,10 +324,10 @@ setup_workers(struct fw_app *app)
 		fw_warn("memory.mbufs = %u (%s) is below what descriptors and held fragments may "
 			"take (%llu): raise it or lower frag.max_held",
 			b->memory.mbufs, app->opt.board, (unsigned long long)need);
-	fw_msg("per-worker state: %u flows, %llu MiB stream memory, %u fragment datagrams: "
-	       "%llu MiB",
-	       lim.flows, (unsigned long long)(app->cfg.stream.memory >> 20), lim.frag.datagrams,
-	       (unsigned long long)(dp_worker_state_bytes(&lim) >> 20));
+	fw_msg("per-worker state: %u flows, %u inspection contexts, %llu MiB stream memory, %u "
+	       "fragment datagrams: %llu MiB",
+	       lim.flows, lim.contexts, (unsigned long long)(app->cfg.stream.memory >> 20),
+	       lim.frag.datagrams, (unsigned long long)(dp_worker_state_bytes(&lim) >> 20));
 	return 0;
 }
 

@@ -138,7 +138,7 @@ fw_records_drain(const struct fw_app *app, unsigned max)
 			continue;
 		while ((max == 0 || total < max) &&
 		       (n = rte_ring_sc_dequeue_burst_elem(r, evs, sizeof(evs[0]), 32, NULL)) > 0) {
-			for (unsigned i = 0; i < n; i++) {
+			for (unsigned i = 0; i < n && fw_log_enabled(); i++) {
 				if (evs[i].type != DP_EV_FLOW)
 					continue;
 				fw_record_flow(app, &evs[i], &j, buf, sizeof(buf));

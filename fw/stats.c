@@ -124,6 +124,9 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 		v[9] += DP_CNT_READ(sc->nomem);
 		v[10] += DP_CNT_READ(sc->gaps);
 		v[11] += DP_CNT_READ(sc->depth_reached);
+		v[12] += DP_CNT_READ(app->workers[w]->ictx.cnt.in_use);
+		v[13] += DP_CNT_READ(app->workers[w]->ictx.cnt.hwm);
+		v[14] += DP_CNT_READ(app->workers[w]->ictx.cnt.exhausted);
 	}
 	g[1].name = "streams";
 	kv(&g[1], "memory_in_use", v[0] * DP_CHUNK_SIZE);
@@ -138,6 +141,10 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[1], "memory_exhausted", v[9]);
 	kv(&g[1], "gaps", v[10]);
 	kv(&g[1], "depth_reached", v[11]);
+	kv(&g[1], "contexts_in_use", v[12]);
+	kv(&g[1], "contexts_high_water", v[13]);
+	kv(&g[1], "contexts_capacity", (uint64_t)c->inspect.contexts * nw);
+	kv(&g[1], "contexts_exhausted", v[14]);
 
 	/* fragments */
 	memset(v, 0, sizeof(v));

@@ -55,3 +55,33 @@ memory = { hugepages = "auto"; mbufs = 131072; };  # infinite_rx holds the whole
 EOB
 	echo "$bench/bench.conf"
 }
+
+# A board replaying CAPTURE from memory into a sink with MBUFS buffers (tests/bench).
+loop_board() { # CAPTURE MBUFS NAME
+	cat >"$bench/$3.conf" <<EOB
+name = "$3";
+ports = (
+  { name = "inside";  dev = "net_pcap0,rx_pcap=$1,infinite_rx=1"; },
+  { name = "outside"; dev = "net_null0,no-rx=1"; }
+);
+segments = ( { name = "seg0"; ports = [ "inside", "outside" ]; } );
+cores = { control = 0; workers = [ 1 ]; };
+dispatch = "segment";
+mtu = 1500;
+memory = { hugepages = "auto"; mbufs = $2; };
+EOB
+	echo "$bench/$3.conf"
+}
+
+# A configuration variant: config/bridgeward.conf with sed expressions applied.
+variant() { # NAME SED...
+	local name=$1
+	shift
+	sed "$@" "$root/config/bridgeward.conf" >"$bench/$name.conf"
+	echo "$bench/$name.conf"
+}
+
+# The last counter summary line value "key=N" from the last bridgeward run.
+summary_value() { # KEY
+	grep -o " $1=[0-9]*" "$bench/bridgeward.log" | tail -1 | cut -d= -f2
+}

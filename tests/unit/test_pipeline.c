@@ -69,6 +69,7 @@ limits(void)
 	lim.stream_window = 64 * 1024;
 	lim.stream_depth = 64 * 1024;
 	lim.stream_retain = true;
+	lim.contexts = 64;
 	lim.frag.datagrams = 16;
 	lim.frag.max_fragments = 8;
 	lim.frag.max_held = 64;
