@@ -34,10 +34,11 @@ teardown(void)
 static int
 replay(char **out)
 {
-	return ts_run(out,
-		      "%s/bridgeward --board %s/board/virt-pcap.conf --config %s/config/bridgeward.conf "
-		      "--replay %s --out %s --log %s -- --file-prefix %s",
-		      ts_build(), ts_root(), ts_root(), in, outp, log_, ts_prefix("flows"));
+	return ts_run(
+		out,
+		"%s/bridgeward --board %s/board/virt-pcap.conf --config %s/config/bridgeward.conf "
+		"--replay %s --out %s --log %s -- --file-prefix %s",
+		ts_build(), ts_root(), ts_root(), in, outp, log_, ts_prefix("flows"));
 }
 
 Test(flows, records_match_tshark_conversations, .init = setup, .fini = teardown, .timeout = 180)
@@ -102,14 +103,16 @@ Test(flows, tracking_off_is_a_plain_bridge, .init = setup, .fini = teardown, .ti
 {
 	char cfg[600], *out = NULL;
 	snprintf(cfg, sizeof(cfg), "%s/off.conf", dir);
-	cr_assert_eq(ts_run(NULL, "sed 's/track = true/track = false/' %s/config/bridgeward.conf > %s",
+	cr_assert_eq(ts_run(NULL,
+			    "sed 's/track = true/track = false/' %s/config/bridgeward.conf > %s",
 			    ts_root(), cfg),
 		     0);
 	cr_assert_eq(ts_run(NULL, "%s/bwgen mix %s --frames 3000 --seed 3", ts_build(), in), 0);
-	int rc = ts_run(&out,
-			"%s/bridgeward --board %s/board/virt-pcap.conf --config %s --replay %s --out %s "
-			"--log %s -- --file-prefix %s",
-			ts_build(), ts_root(), cfg, in, outp, log_, ts_prefix("off"));
+	int rc = ts_run(
+		&out,
+		"%s/bridgeward --board %s/board/virt-pcap.conf --config %s --replay %s --out %s "
+		"--log %s -- --file-prefix %s",
+		ts_build(), ts_root(), cfg, in, outp, log_, ts_prefix("off"));
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert_eq(ts_count_lines(log_, "\"event_type\":\"flow\""), 0);
 	cr_assert_null(strstr(out, "\nflows "), "no flow counters when tracking is off");
