@@ -9,7 +9,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := libdpdk libhs libconfig libpcap
+PKGS    := libdpdk libhs libconfig libpcap libcrypto
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
