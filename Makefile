@@ -75,7 +75,7 @@ integration: $(BIN) $(GEN) $(INTEG)
 netns: $(BIN) $(GEN)
 	BW_BUILD=$(CURDIR)/$(BUILD) bash tests/netns/run.sh
 
-test: format-check readme-check unit integration netns
+test: format-check readme-check unit integration netns fuzz-short
 
 readme: $(BIN)
 	bash tests/readme-reference.sh $(BIN) update

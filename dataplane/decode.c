@@ -27,6 +27,7 @@ static const char *const reason_names[DP_DEC__COUNT] = {
 	[DP_DEC_IP6_LEN] = "ip6_len",
 	[DP_DEC_IP6_EXT_TRUNC] = "ip6_ext_trunc",
 	[DP_DEC_IP6_EXT_CHAIN] = "ip6_ext_chain",
+	[DP_DEC_IP6_FRAG] = "ip6_frag",
 	[DP_DEC_TCP_TRUNC] = "tcp_trunc",
 	[DP_DEC_TCP_DOFF] = "tcp_doff",
 	[DP_DEC_TCP_OPT] = "tcp_opt",
@@ -251,6 +252,9 @@ decode_ip6(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, s
 			pk->frag_hdr_len = off + 8;
 			pk->frag_data_len = end - (off + 8);
 			pk->l4_off = pk->l3_off + off + 8;
+			/* RFC 8200 §4.5: the reassembled payload cannot exceed 65535 bytes */
+			if (foff + pk->frag_data_len > 65535)
+				return DP_DEC_IP6_FRAG;
 			return DP_DEC_OK;
 		}
 		default:

@@ -35,6 +35,7 @@ enum dp_dec_reason {
 	DP_DEC_IP6_LEN,       /* payload length beyond the frame */
 	DP_DEC_IP6_EXT_TRUNC, /* an extension header runs past the packet */
 	DP_DEC_IP6_EXT_CHAIN, /* more extension headers than allowed */
+	DP_DEC_IP6_FRAG,      /* fragment offset + length beyond 65535 */
 	DP_DEC_TCP_TRUNC,     /* fewer than 20 bytes of TCP header */
 	DP_DEC_TCP_DOFF,      /* data offset below 5 or beyond the segment */
 	DP_DEC_TCP_OPT,       /* malformed option */

@@ -21,7 +21,7 @@
 struct dp_ictx {
 	struct dp_stream_dir dir[2]; /* by direction: toserver, toclient */
 	uint32_t next_free;
-	uint32_t flow;               /* position of the owning flow + 1 */
+	uint32_t flow; /* position of the owning flow + 1 */
 };
 
 struct dp_ictx_counters {

@@ -26,9 +26,9 @@ struct dp_quic {
 	uint32_t version;
 	uint8_t dcid_len, scid_len;
 	uint8_t dcid[20];
-	bool initial;          /* a client Initial packet */
-	bool decrypted;        /* its payload was decrypted */
-	bool hello;            /* a complete ClientHello was read: see .tls */
+	bool initial;   /* a client Initial packet */
+	bool decrypted; /* its payload was decrypted */
+	bool hello;     /* a complete ClientHello was read: see .tls */
 	struct dp_tls_hello tls;
 };
 
@@ -40,8 +40,8 @@ bool dp_quic_looks_like(const uint8_t *p, uint32_t len);
 /* CRYPTO stream bytes of a flow's client Initials, gathered across datagrams (a
  * ClientHello with post-quantum key shares spans two), in any order. */
 struct dp_quic_crypto {
-	uint32_t hi;                           /* highest offset received + 1 */
-	uint8_t have[DP_QUIC_CRYPTO_MAX / 8];  /* which bytes were received */
+	uint32_t hi;                          /* highest offset received + 1 */
+	uint8_t have[DP_QUIC_CRYPTO_MAX / 8]; /* which bytes were received */
 	uint8_t data[DP_QUIC_CRYPTO_MAX];
 };
 

@@ -329,8 +329,12 @@ dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t se
 
 	/* Bytes before next_seq were delivered: they must agree with what we still hold. */
 	if (SEQ_LT(seq, next)) {
+		/* Bytes below base_seq were acknowledged: no copy of them can matter now. */
 		uint32_t upto = SEQ_LT(end, next) ? end : next;
-		int c = compare_list(p, d->ret_head, &d->ret_finger, seq, data, upto - seq);
+		uint32_t from = SEQ_LT(seq, d->base_seq) ? d->base_seq : seq;
+		int c = SEQ_LT(from, upto) ? compare_list(p, d->ret_head, &d->ret_finger, from,
+							  data + (from - seq), upto - from)
+					   : 0;
 		if (c < 0) {
 			p->cnt.overlaps_conflict++;
 			return DP_STREAM_CONFLICT;
@@ -453,12 +457,10 @@ dp_stream_ack(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t ack,
 		chunk_put(p, d, d->ret_head);
 		d->ret_head = next;
 	}
-	if (d->ret_head == 0) {
+	if (d->ret_head == 0)
 		d->ret_tail = 0;
-		d->base_seq = d->next_seq;
-	} else {
-		d->base_seq = C(p, d->ret_head)->seq;
-	}
+	if (SEQ_GT(ack, d->base_seq))
+		d->base_seq = SEQ_GT(ack, d->next_seq) ? d->next_seq : ack;
 	if (SEQ_GT(ack, d->next_seq)) {
 		/* The receiver has bytes we never saw (loss before us, or a path around us).
 		 * The stream can no longer be followed: report the gap and stop. */

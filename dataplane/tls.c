@@ -382,7 +382,8 @@ dp_tls_server_hello(const uint8_t *p, uint32_t len, struct dp_tls_server *out)
 		if (hl > HS_MAX)
 			return DP_PARSE_NO;
 		if (!take(&c, hl, &body))
-			return truncated ? DP_PARSE_MORE : (have_hello ? DP_PARSE_OK : DP_PARSE_MORE);
+			return truncated ? DP_PARSE_MORE
+					 : (have_hello ? DP_PARSE_OK : DP_PARSE_MORE);
 		if (type == 2) { /* ServerHello */
 			if (!u16(&body, &v) || (v >> 8) != 3)
 				return DP_PARSE_NO;
@@ -404,7 +405,7 @@ dp_tls_server_hello(const uint8_t *p, uint32_t len, struct dp_tls_server *out)
 			}
 			have_hello = true;
 			if (out->version >= 0x0304)
-				return DP_PARSE_OK; /* the rest is encrypted */
+				return DP_PARSE_OK;    /* the rest is encrypted */
 		} else if (type == 11 && have_hello) { /* Certificate */
 			struct cur list, cert;
 			if (vec(&body, 3, &list) && vec(&list, 3, &cert))

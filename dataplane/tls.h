@@ -30,10 +30,10 @@ struct dp_tls_hello {
 	char sni[DP_NAME_MAX]; /* server_name (host_name), NUL-terminated, "" if absent */
 	char alpn[32];         /* first ALPN protocol offered, "" if none */
 	uint16_t legacy_version;
-	uint16_t max_version;  /* highest of supported_versions, or legacy_version */
+	uint16_t max_version; /* highest of supported_versions, or legacy_version */
 	uint16_t cipher_suites;
 	uint16_t extensions;
-	bool grease;           /* GREASE values (RFC 8701) among suites or extensions */
+	bool grease; /* GREASE values (RFC 8701) among suites or extensions */
 };
 
 /*
@@ -51,7 +51,7 @@ enum dp_parse dp_tls_client_hello_msg(const uint8_t *p, uint32_t len, struct dp_
 #define DP_TLS_CERT_NAMES 4
 
 struct dp_tls_server {
-	uint16_t version;      /* negotiated (supported_versions if present) */
+	uint16_t version; /* negotiated (supported_versions if present) */
 	uint16_t cipher;
 	unsigned nnames;
 	char names[DP_TLS_CERT_NAMES][DP_NAME_MAX]; /* subject CN first, then dNSNames */

@@ -443,3 +443,18 @@ Test(decode, truncation_at_every_byte)
 		free(copy);
 	}
 }
+
+/* Regression (found by fuzz_frag): an IPv6 fragment reaching beyond 65535 bytes of datagram
+ * must be malformed, as for IPv4; otherwise reassembly writes past its 64 KiB buffer. */
+Test(decode, ip6_frag_beyond_65535)
+{
+	build(base(6, 17));
+	with_ext(44, 0);
+	/* offset 65520 (8190 << 3), MF = 0, with 21 bytes of data: ends at 65541 */
+	f[56] = (uint8_t)((8190 << 3) >> 8);
+	f[57] = (uint8_t)(8190 << 3);
+	cr_assert_eq(decode(), DP_DEC_IP6_FRAG);
+	f[56] = 0x05; /* offset 1448: fine */
+	f[57] = 0xa8;
+	cr_assert_eq(decode(), DP_DEC_OK);
+}
