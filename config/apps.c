@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const category_names[] = { "voip",   "chat",   "remote_access", "anonymizer",
-					       "vpn",    "p2p",    "tunnel",        "other",
-					       NULL };
+static const char *const category_names[] = { "voip",       "chat",  "remote_access",
+					      "anonymizer", "vpn",   "p2p",
+					      "tunnel",     "other", NULL };
 static const char *const sig_protos[] = { "tcp", "udp", NULL };
 static const char *const sig_dirs[] = { "any", "toserver", "toclient", NULL };
 
@@ -29,55 +29,130 @@ cfg_category_name(int c)
 
 #define S(f) offsetof(struct cfg_app_sig, f)
 static const struct cfg_row sig_rows[] = {
-	{ .key = "name", .type = CFG_STRING, .off = S(name), .size = 48, .min = 1,
-	  .flags = CFG_REQUIRED, .doc = "signature name, shown as evidence" },
-	{ .key = "proto", .type = CFG_ENUM, .off = S(proto), .sub = sig_protos,
-	  .flags = CFG_REQUIRED, .doc = "tcp (reassembled stream) or udp (each datagram)" },
-	{ .key = "dir", .type = CFG_ENUM, .off = S(dir), .sub = sig_dirs, .def = "any",
+	{ .key = "name",
+	  .type = CFG_STRING,
+	  .off = S(name),
+	  .size = 48,
+	  .min = 1,
+	  .flags = CFG_REQUIRED,
+	  .doc = "signature name, shown as evidence" },
+	{ .key = "proto",
+	  .type = CFG_ENUM,
+	  .off = S(proto),
+	  .sub = sig_protos,
+	  .flags = CFG_REQUIRED,
+	  .doc = "tcp (reassembled stream) or udp (each datagram)" },
+	{ .key = "dir",
+	  .type = CFG_ENUM,
+	  .off = S(dir),
+	  .sub = sig_dirs,
+	  .def = "any",
 	  .doc = "toserver (from the side that opened the flow), toclient, or any" },
-	{ .key = "regex", .type = CFG_STRING, .off = S(regex), .size = CFG_APP_SIG_LEN, .min = 1,
-	  .flags = CFG_REQUIRED, .doc = "Hyperscan (PCRE subset) expression over payload bytes" },
-	{ .key = "offset", .type = CFG_UINT, .off = S(offset), .size = 4, .def = "0",
-	  .max = 65535, .doc = "the match starts at or after this byte" },
-	{ .key = "depth", .type = CFG_UINT, .off = S(depth), .size = 4, .def = "0",
-	  .max = 65535, .doc = "the match ends within this many bytes (0: inspection depth)" },
-	{ .key = "port", .type = CFG_STRING, .off = S(port), .size = 24, .def = "",
+	{ .key = "regex",
+	  .type = CFG_STRING,
+	  .off = S(regex),
+	  .size = CFG_APP_SIG_LEN,
+	  .min = 1,
+	  .flags = CFG_REQUIRED,
+	  .doc = "Hyperscan (PCRE subset) expression over payload bytes" },
+	{ .key = "offset",
+	  .type = CFG_UINT,
+	  .off = S(offset),
+	  .size = 4,
+	  .def = "0",
+	  .max = 65535,
+	  .doc = "the match starts at or after this byte" },
+	{ .key = "depth",
+	  .type = CFG_UINT,
+	  .off = S(depth),
+	  .size = 4,
+	  .def = "0",
+	  .max = 65535,
+	  .doc = "the match ends within this many bytes (0: inspection depth)" },
+	{ .key = "port",
+	  .type = CFG_STRING,
+	  .off = S(port),
+	  .size = 24,
+	  .def = "",
 	  .doc = "a server port range the flow must also use, e.g. \"udp:50000-59999\"" },
-	{ .key = "caseless", .type = CFG_BOOL, .off = S(caseless), .def = "false",
+	{ .key = "caseless",
+	  .type = CFG_BOOL,
+	  .off = S(caseless),
+	  .def = "false",
 	  .doc = "match letters in either case" },
 };
 static const struct cfg_table sig_table = CFG_TABLE("signature", sig_rows);
 
 #define A(f) offsetof(struct cfg_app, f)
 static const struct cfg_row stun_rows[] = {
-	{ .key = "attributes", .type = CFG_UINTS, .off = A(stun.attrs), .size = 4,
-	  .count_off = A(stun.nattrs), .max_count = CFG_APP_STUN_ATTRS, .max = 65535,
+	{ .key = "attributes",
+	  .type = CFG_UINTS,
+	  .off = A(stun.attrs),
+	  .size = 4,
+	  .count_off = A(stun.nattrs),
+	  .max_count = CFG_APP_STUN_ATTRS,
+	  .max = 65535,
 	  .doc = "STUN attribute types (e.g. Microsoft's 0x8054) that identify the application" },
-	{ .key = "software", .type = CFG_STRINGS, .off = A(stun.software), .size = 64,
-	  .count_off = A(stun.nsoftware), .max_count = CFG_APP_STUN_SW,
+	{ .key = "software",
+	  .type = CFG_STRINGS,
+	  .off = A(stun.software),
+	  .size = 64,
+	  .count_off = A(stun.nsoftware),
+	  .max_count = CFG_APP_STUN_SW,
 	  .doc = "substrings of the STUN SOFTWARE attribute" },
 };
 static const struct cfg_table stun_table = CFG_TABLE("stun", stun_rows);
 
 static const struct cfg_row app_rows[] = {
-	{ .key = "name", .type = CFG_STRING, .off = A(name), .size = CFG_APP_NAME, .min = 1,
-	  .flags = CFG_REQUIRED, .doc = "canonical name (skype_teams, zoom, ...)" },
-	{ .key = "category", .type = CFG_ENUM, .off = A(category), .sub = category_names,
-	  .flags = CFG_REQUIRED, .doc = "for policy rules" },
-	{ .key = "description", .type = CFG_STRING, .off = A(description), .size = 128, .def = "",
+	{ .key = "name",
+	  .type = CFG_STRING,
+	  .off = A(name),
+	  .size = CFG_APP_NAME,
+	  .min = 1,
+	  .flags = CFG_REQUIRED,
+	  .doc = "canonical name (skype_teams, zoom, ...)" },
+	{ .key = "category",
+	  .type = CFG_ENUM,
+	  .off = A(category),
+	  .sub = category_names,
+	  .flags = CFG_REQUIRED,
+	  .doc = "for policy rules" },
+	{ .key = "description",
+	  .type = CFG_STRING,
+	  .off = A(description),
+	  .size = 128,
+	  .def = "",
 	  .doc = "free text" },
-	{ .key = "hosts", .type = CFG_STRINGS, .off = A(hosts), .size = CFG_APP_HOST_LEN,
-	  .count_off = A(nhosts), .max_count = CFG_APP_HOSTS,
+	{ .key = "hosts",
+	  .type = CFG_STRINGS,
+	  .off = A(hosts),
+	  .size = CFG_APP_HOST_LEN,
+	  .count_off = A(nhosts),
+	  .max_count = CFG_APP_HOSTS,
 	  .doc = "host names: \"zoom.us\" exactly, \"*.zoom.us\" that domain and below, \"*\" one "
 		 "label part (\"mmr-*.example.com\")" },
-	{ .key = "prefixes", .type = CFG_STRINGS, .off = A(prefixes), .size = 48,
-	  .count_off = A(nprefixes), .max_count = CFG_APP_PREFIXES,
+	{ .key = "prefixes",
+	  .type = CFG_STRINGS,
+	  .off = A(prefixes),
+	  .size = 48,
+	  .count_off = A(nprefixes),
+	  .max_count = CFG_APP_PREFIXES,
 	  .doc = "published service prefixes (IPv4 and IPv6 CIDR)" },
-	{ .key = "signatures", .type = CFG_LIST, .off = A(sigs), .size = sizeof(struct cfg_app_sig),
-	  .sub = &sig_table, .count_off = A(nsigs), .max_count = CFG_APP_SIGS,
-	  .where_off = S(where), .doc = "payload signatures" },
+	{ .key = "signatures",
+	  .type = CFG_LIST,
+	  .off = A(sigs),
+	  .size = sizeof(struct cfg_app_sig),
+	  .sub = &sig_table,
+	  .count_off = A(nsigs),
+	  .max_count = CFG_APP_SIGS,
+	  .where_off = S(where),
+	  .doc = "payload signatures" },
 	{ .key = "stun", .type = CFG_GROUP, .sub = &stun_table, .doc = "STUN/TURN rules" },
-	{ .key = "ports", .type = CFG_STRINGS, .off = A(ports), .size = 24, .count_off = A(nports),
+	{ .key = "ports",
+	  .type = CFG_STRINGS,
+	  .off = A(ports),
+	  .size = 24,
+	  .count_off = A(nports),
 	  .max_count = CFG_APP_PORTS,
 	  .doc = "port hints (\"udp:3478-3481\", \"tcp:443\"): supporting evidence only" },
 };
@@ -85,9 +160,16 @@ static const struct cfg_table app_table = CFG_TABLE("application", app_rows);
 
 #define C(f) offsetof(struct cfg_catalogue, f)
 static const struct cfg_row top_rows[] = {
-	{ .key = "applications", .type = CFG_LIST, .off = C(apps), .size = sizeof(struct cfg_app),
-	  .sub = &app_table, .count_off = C(napps), .max_count = CFG_APP_MAX,
-	  .where_off = A(where), .flags = CFG_REQUIRED, .doc = "the applications" },
+	{ .key = "applications",
+	  .type = CFG_LIST,
+	  .off = C(apps),
+	  .size = sizeof(struct cfg_app),
+	  .sub = &app_table,
+	  .count_off = C(napps),
+	  .max_count = CFG_APP_MAX,
+	  .where_off = A(where),
+	  .flags = CFG_REQUIRED,
+	  .doc = "the applications" },
 };
 const struct cfg_table cfg_apps_table = CFG_TABLE("catalogue", top_rows);
 
@@ -179,15 +261,16 @@ check_app(const struct cfg_app *a, struct cfg_diag *d)
 		struct cfg_prefix p;
 		if (cfg_parse_prefix(a->prefixes[i], &p) != 0)
 			cfg_diag_add(d, &a->where,
-				     "application '%s': prefix \"%s\" is not ADDRESS/LENGTH", a->name,
-				     a->prefixes[i]);
+				     "application '%s': prefix \"%s\" is not ADDRESS/LENGTH",
+				     a->name, a->prefixes[i]);
 	}
 	for (unsigned i = 0; i < a->nports; i++) {
 		struct cfg_portrange r;
 		if (cfg_parse_portrange(a->ports[i], &r) != 0)
-			cfg_diag_add(d, &a->where,
-				     "application '%s': port hint \"%s\" is not [tcp:|udp:]PORT[-PORT]",
-				     a->name, a->ports[i]);
+			cfg_diag_add(
+				d, &a->where,
+				"application '%s': port hint \"%s\" is not [tcp:|udp:]PORT[-PORT]",
+				a->name, a->ports[i]);
 	}
 	for (unsigned i = 0; i < a->nsigs; i++) {
 		const struct cfg_app_sig *s = &a->sigs[i];
@@ -199,7 +282,8 @@ check_app(const struct cfg_app *a, struct cfg_diag *d)
 				     a->name, s->name, s->port);
 		if (s->depth != 0 && s->depth <= s->offset)
 			cfg_diag_add(d, &s->where,
-				     "application '%s' signature '%s': depth %u must be beyond offset %u",
+				     "application '%s' signature '%s': depth %u must be beyond "
+				     "offset %u",
 				     a->name, s->name, s->depth, s->offset);
 	}
 }
@@ -215,8 +299,9 @@ merge(struct cfg_catalogue *out, const struct cfg_catalogue *part, struct cfg_di
 		for (unsigned k = 0; k < out->napps; k++) {
 			if (strcmp(out->apps[k].name, a->name) == 0) {
 				cfg_diag_add(d, &a->where,
-					     "application '%s' is already defined at %s:%u", a->name,
-					     out->apps[k].where.file, out->apps[k].where.line);
+					     "application '%s' is already defined at %s:%u",
+					     a->name, out->apps[k].where.file,
+					     out->apps[k].where.line);
 				dup = true;
 			}
 		}

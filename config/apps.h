@@ -51,13 +51,13 @@ enum cfg_sig_proto { CFG_SIG_TCP, CFG_SIG_UDP };
 enum cfg_sig_dir { CFG_DIR_ANY, CFG_DIR_TOSERVER, CFG_DIR_TOCLIENT };
 
 struct cfg_app_sig {
-	char name[48];           /* shown as evidence */
-	int proto;               /* enum cfg_sig_proto */
-	int dir;                 /* enum cfg_sig_dir */
+	char name[48]; /* shown as evidence */
+	int proto;     /* enum cfg_sig_proto */
+	int dir;       /* enum cfg_sig_dir */
 	char regex[CFG_APP_SIG_LEN];
-	uint32_t offset;         /* match must start at or after this byte */
-	uint32_t depth;          /* and end within this many bytes (0: the inspection depth) */
-	char port[24];           /* "" or a port hint the match also needs: "udp:3478-3481" */
+	uint32_t offset; /* match must start at or after this byte */
+	uint32_t depth;  /* and end within this many bytes (0: the inspection depth) */
+	char port[24];   /* "" or a port hint the match also needs: "udp:3478-3481" */
 	bool caseless;
 	struct cfg_where where;
 };
@@ -65,13 +65,13 @@ struct cfg_app_sig {
 struct cfg_app_stun {
 	uint32_t attrs[CFG_APP_STUN_ATTRS]; /* any of these attribute types decides */
 	unsigned nattrs;
-	char software[CFG_APP_STUN_SW][64];  /* SOFTWARE attribute substrings */
+	char software[CFG_APP_STUN_SW][64]; /* SOFTWARE attribute substrings */
 	unsigned nsoftware;
 };
 
 struct cfg_app {
 	char name[CFG_APP_NAME];
-	int category;            /* enum cfg_category */
+	int category; /* enum cfg_category */
 	char description[128];
 	char hosts[CFG_APP_HOSTS][CFG_APP_HOST_LEN];
 	unsigned nhosts;
@@ -92,12 +92,12 @@ struct cfg_catalogue {
 
 /* Parsed forms, for the compiler. */
 struct cfg_prefix {
-	int family;              /* 4 or 6 */
+	int family; /* 4 or 6 */
 	uint8_t addr[16];
 	uint8_t len;
 };
 struct cfg_portrange {
-	uint8_t proto;           /* 6 or 17, 0 = either */
+	uint8_t proto; /* 6 or 17, 0 = either */
 	uint16_t lo, hi;
 };
 

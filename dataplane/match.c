@@ -153,8 +153,8 @@ flatten(const struct cfg_catalogue *cat, struct expr_set *sets)
 			struct dp_pattern pat = { .app = (uint16_t)(a + 1), .rule = (uint16_t)h };
 			char *re = host_regex(app->hosts[h], &pat.weight);
 			if (re == NULL ||
-			    set_add(&sets[DP_DB_HOST], re, HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, &none,
-				    pat, &app->where, app->hosts[h], app->name) != 0)
+			    set_add(&sets[DP_DB_HOST], re, HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH,
+				    &none, pat, &app->where, app->hosts[h], app->name) != 0)
 				return -1;
 		}
 		for (unsigned i = 0; i < app->nsigs; i++) {
@@ -165,7 +165,8 @@ flatten(const struct cfg_catalogue *cat, struct expr_set *sets)
 			unsigned flags = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH |
 					 (sg->caseless ? HS_FLAG_CASELESS : 0);
 			if (sg->port[0] != '\0' && cfg_parse_portrange(sg->port, &pr) == 0) {
-				pat.port_proto = pr.proto ? pr.proto : (sg->proto == CFG_SIG_TCP ? 6 : 17);
+				pat.port_proto =
+					pr.proto ? pr.proto : (sg->proto == CFG_SIG_TCP ? 6 : 17);
 				pat.port_lo = pr.lo;
 				pat.port_hi = pr.hi;
 			}
@@ -176,15 +177,15 @@ flatten(const struct cfg_catalogue *cat, struct expr_set *sets)
 			for (int dir = CFG_DIR_TOSERVER; dir <= CFG_DIR_TOCLIENT; dir++) {
 				if (sg->dir != CFG_DIR_ANY && sg->dir != dir)
 					continue;
-				enum dp_db db = sg->proto == CFG_SIG_TCP
-							? (dir == CFG_DIR_TOSERVER ? DP_DB_TCP_TOSERVER
-										   : DP_DB_TCP_TOCLIENT)
-							: (dir == CFG_DIR_TOSERVER ? DP_DB_UDP_TOSERVER
-										   : DP_DB_UDP_TOCLIENT);
+				enum dp_db db =
+					sg->proto == CFG_SIG_TCP
+						? (dir == CFG_DIR_TOSERVER ? DP_DB_TCP_TOSERVER
+									   : DP_DB_TCP_TOCLIENT)
+						: (dir == CFG_DIR_TOSERVER ? DP_DB_UDP_TOSERVER
+									   : DP_DB_UDP_TOCLIENT);
 				char *re = sig_regex(sg);
-				if (re == NULL ||
-				    set_add(&sets[db], re, flags, &ext, pat, &sg->where, sg->name,
-					    app->name) != 0)
+				if (re == NULL || set_add(&sets[db], re, flags, &ext, pat,
+							  &sg->where, sg->name, app->name) != 0)
 					return -1;
 			}
 		}
@@ -333,8 +334,8 @@ dp_matcher_build(const struct cfg_catalogue *cat, const char *cache_dir, struct 
 		unsigned mode = (i == DP_DB_TCP_TOSERVER || i == DP_DB_TCP_TOCLIENT)
 					? HS_MODE_STREAM | HS_MODE_SOM_HORIZON_SMALL
 					: HS_MODE_BLOCK;
-		if (compile(&sets[i], mode, cache_dir, db_names[i], &m->db[i], &m->from_cache[i], d) !=
-		    0)
+		if (compile(&sets[i], mode, cache_dir, db_names[i], &m->db[i], &m->from_cache[i],
+			    d) != 0)
 			rc = -1;
 	}
 	for (int i = 0; i < DP_DB__COUNT; i++) {
@@ -461,7 +462,7 @@ struct dp_match_pool {
 	uint8_t *base;
 	size_t block;
 	uint32_t count;
-	uint32_t top;   /* free blocks on the stack */
+	uint32_t top; /* free blocks on the stack */
 	void **stack;
 	uint64_t hwm;
 	uint64_t exhausted;
@@ -549,7 +550,8 @@ pool_free(void *ptr)
 
 	if (ptr == NULL)
 		return;
-	if (p != NULL && (uint8_t *)ptr >= p->base && (uint8_t *)ptr < p->base + p->block * p->count) {
+	if (p != NULL && (uint8_t *)ptr >= p->base &&
+	    (uint8_t *)ptr < p->base + p->block * p->count) {
 		p->stack[p->top++] = ptr;
 		return;
 	}

@@ -42,19 +42,19 @@ enum dp_db {
 
 /* What a pattern id stands for. */
 struct dp_pattern {
-	uint16_t app;      /* catalogue index + 1 */
-	uint16_t rule;     /* host index or signature index within the application */
-	uint16_t weight;   /* host patterns: more specific patterns win */
+	uint16_t app;       /* catalogue index + 1 */
+	uint16_t rule;      /* host index or signature index within the application */
+	uint16_t weight;    /* host patterns: more specific patterns win */
 	uint8_t port_proto; /* signature port constraint: 0 none, 6, 17 */
 	uint16_t port_lo, port_hi;
 };
 
 struct dp_matcher {
-	hs_database_t *db[DP_DB__COUNT];  /* NULL when the catalogue has nothing for it */
+	hs_database_t *db[DP_DB__COUNT]; /* NULL when the catalogue has nothing for it */
 	struct dp_pattern *pat[DP_DB__COUNT];
 	unsigned npat[DP_DB__COUNT];
-	hs_scratch_t *scratch;            /* prototype, for cloning */
-	size_t stream_size;               /* largest TCP stream state */
+	hs_scratch_t *scratch; /* prototype, for cloning */
+	size_t stream_size;    /* largest TCP stream state */
 	bool from_cache[DP_DB__COUNT];
 };
 
