@@ -65,8 +65,19 @@ struct cfg_frag {
 	int incomplete; /* enum cfg_outcome */
 };
 
+#define CFG_CATALOGUE_FILES 8
+
 struct cfg_inspect {
 	uint32_t contexts; /* flows under inspection at once, per worker */
+	bool identify;     /* application identification */
+	char catalogue[CFG_CATALOGUE_FILES][CFG_PATH_MAX]; /* relative to the config file */
+	unsigned ncatalogue;
+	char cache_dir[CFG_PATH_MAX]; /* compiled Hyperscan databases ("" = none) */
+	uint32_t udp_datagrams;       /* per direction, before an undecided UDP flow is unknown */
+	uint32_t streams;             /* Hyperscan stream states per worker */
+	uint32_t heads;               /* head buffers (8 KiB) per worker */
+	uint32_t attribution;         /* attribution cache entries per worker */
+	uint64_t attribution_ttl_min_ms, attribution_ttl_max_ms;
 };
 
 struct cfg_events {

@@ -39,6 +39,18 @@ struct dp_event {
 	uint64_t end_us;
 	uint64_t pkts[2]; /* toserver, toclient */
 	uint64_t bytes[2];
+	/* identification */
+	uint8_t app;    /* catalogue index + 1, 0 none */
+	uint8_t master; /* enum dp_master */
+	uint8_t conf;   /* enum dp_conf */
+	uint8_t field;  /* enum dp_field */
+	uint8_t name_field;
+	uint8_t id_flags;
+	uint16_t rule;
+	uint32_t decided_after;
+	uint32_t rsv2;
+	char value[64];
+	char name[96];
 };
 
 _Static_assert(sizeof(struct dp_event) % 8 == 0, "ring elements are multiples of 4 bytes");

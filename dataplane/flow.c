@@ -54,7 +54,7 @@ dp_flow_table_create(const char *name, uint32_t capacity, int socket,
 	 * bucket load every insert into a full table runs the cuckoo displacement search; with
 	 * entries = pow2(capacity) + 1 the buckets double (at most half full) while key slots,
 	 * and so positions and our entry array, stay at about capacity. */
-	uint32_t slots = rte_align32pow2(capacity) + 1;
+	uint32_t slots = dp_flow_slots(capacity) - 1;
 	struct rte_hash_parameters hp = {
 		.name = name,
 		.entries = slots,
@@ -464,6 +464,12 @@ uint32_t
 dp_flow_capacity(const struct dp_flow_table *t)
 {
 	return t->capacity;
+}
+
+uint32_t
+dp_flow_slots(uint32_t capacity)
+{
+	return rte_align32pow2(capacity) + 2;
 }
 
 const char *

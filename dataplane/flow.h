@@ -87,7 +87,11 @@ struct dp_flow {
 	uint8_t in_port;       /* board port index the initiator's packets arrive on */
 	uint32_t ictx;         /* inspection context index, 0 = none */
 	uint8_t stream_end[2]; /* why each direction stopped being inspected */
-	uint8_t reserved[6];   /* identification verdict */
+	uint8_t app;           /* identified application (catalogue index + 1), 0 none */
+	uint8_t master;        /* enum dp_master */
+	uint8_t conf;          /* enum dp_conf */
+	uint8_t id_flags;      /* DP_ID_* */
+	uint8_t reserved[2];
 };
 
 /* Why a flow ended (flow records' reason). */
@@ -185,6 +189,8 @@ uint32_t dp_flow_index(const struct dp_flow_table *t, const struct dp_flow *f);
 
 const struct dp_flow_counters *dp_flow_counters(const struct dp_flow_table *t);
 uint32_t dp_flow_capacity(const struct dp_flow_table *t);
+/* Positions run from 0 to dp_flow_slots() - 1 (per-flow side arrays are this long). */
+uint32_t dp_flow_slots(uint32_t capacity);
 
 /* EVE names: "new", "established", "closed". */
 const char *dp_flow_state_name(const struct dp_flow *f);

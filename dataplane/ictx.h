@@ -16,10 +16,12 @@
 
 #include <stdint.h>
 
+#include "identify.h"
 #include "stream.h"
 
 struct dp_ictx {
 	struct dp_stream_dir dir[2]; /* by direction: toserver, toclient */
+	struct dp_ident_state id;
 	uint32_t next_free;
 	uint32_t flow; /* position of the owning flow + 1 */
 };

@@ -10,6 +10,17 @@
 
 #include <rte_malloc.h>
 
+#include "identify.h"
+
+void
+dp_snapshot_free(struct dp_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	dp_ident_db_free((struct dp_ident_db *)s->ident);
+	free(s);
+}
+
 int
 dp_rcu_init(struct dp_rcu *r, unsigned nthreads)
 {
@@ -31,7 +42,7 @@ dp_snapshot_publish(struct dp_rcu *r, struct dp_snapshot *s)
 	__atomic_store_n(&r->current, s, __ATOMIC_RELEASE);
 	if (old != NULL) {
 		rte_rcu_qsbr_synchronize(r->qsbr, RTE_QSBR_THRID_INVALID);
-		free(old);
+		dp_snapshot_free(old);
 	}
 	return s->generation;
 }
@@ -39,7 +50,7 @@ dp_snapshot_publish(struct dp_rcu *r, struct dp_snapshot *s)
 void
 dp_rcu_fini(struct dp_rcu *r)
 {
-	free(r->current);
+	dp_snapshot_free(r->current);
 	r->current = NULL;
 	rte_free(r->qsbr);
 	r->qsbr = NULL;

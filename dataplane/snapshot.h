@@ -20,6 +20,8 @@
 
 #include "decode.h"
 
+struct dp_ident_db;
+
 struct dp_snapshot {
 	uint64_t generation;       /* increases with every publish */
 	uint32_t burst;            /* RX burst size */
@@ -33,6 +35,8 @@ struct dp_snapshot {
 	bool replay;         /* offline replay: wait for event ring space instead of dropping */
 	uint32_t age_budget; /* flows aged per pass at most */
 	struct dp_decode_cfg decode;
+	bool identify;                   /* application identification */
+	const struct dp_ident_db *ident; /* what identification reads (NULL: none) */
 };
 
 struct dp_rcu {
@@ -45,9 +49,13 @@ int dp_rcu_init(struct dp_rcu *r, unsigned nthreads);
 
 /*
  * Control core: make s current. Blocks until no worker can still hold the previous
- * snapshot, then frees it (free(), snapshots come from malloc). Returns the generation.
+ * snapshot, then frees it (dp_snapshot_free; snapshots come from malloc). Returns the
+ * generation.
  */
 uint64_t dp_snapshot_publish(struct dp_rcu *r, struct dp_snapshot *s);
+
+/* Free a snapshot and what it owns (its identification database). */
+void dp_snapshot_free(struct dp_snapshot *s);
 
 /* Control core, at exit: free the current snapshot and the RCU state. */
 void dp_rcu_fini(struct dp_rcu *r);

@@ -21,6 +21,8 @@
  */
 #include "worker.h"
 
+#include "attrib.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -126,6 +128,10 @@ end_inspection(struct dp_worker *w, struct dp_flow *f)
 {
 	struct dp_ictx *c = dp_ictx_at(&w->ictx, f->ictx);
 
+	dp_id_release(&w->ident, &c->id);
+	if (w->snap->identify && w->ident.info != NULL)
+		dp_id_settle(&w->ident, f, dp_flow_index(w->flows, f), &c->id);
+
 	for (unsigned d = 0; d < 2; d++) {
 		dp_stream_release(&w->streams, &c->dir[d], DP_STREAM_END_RELEASED);
 		f->stream_end[d] = c->dir[d].end;
@@ -143,8 +149,11 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
 	unsigned alen = k->l3 == 4 ? 4 : 16;
 
+	uint32_t pos = dp_flow_index(w->flows, f);
 	if (f->ictx != 0)
 		end_inspection(w, f);
+	else if (w->snap->identify && w->ident.info != NULL)
+		dp_id_settle(&w->ident, f, pos, NULL);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DP_EV_FLOW;
 	ev.reason = (uint8_t)why;
@@ -174,6 +183,20 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 		ev.pkts[d] = f->pkts[d];
 		ev.bytes[d] = f->bytes[d];
 	}
+	ev.app = f->app;
+	ev.master = f->master;
+	ev.conf = f->conf;
+	ev.id_flags = f->id_flags;
+	if (w->ident.info != NULL) {
+		struct dp_flow_info *info = &w->ident.info[pos];
+		ev.field = info->field;
+		ev.rule = info->rule;
+		ev.name_field = info->name_field;
+		ev.decided_after = info->decided_after;
+		memcpy(ev.value, info->value, sizeof(ev.value));
+		memcpy(ev.name, info->name, sizeof(ev.name));
+		memset(info, 0, sizeof(*info));
+	}
 	post_event(w, &ev);
 }
 
@@ -184,9 +207,10 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 static void
 inspect_stream(void *ctx, const uint8_t *data, uint32_t len)
 {
-	(void)ctx;
-	(void)data;
-	(void)len;
+	struct dp_worker *w = ctx;
+
+	if (w->cur != NULL && w->snap->identify)
+		dp_id_stream(&w->ident, w->cur, data, len);
 }
 
 /* ---- the pipeline ---- */
@@ -281,14 +305,51 @@ flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, ui
 	}
 	dp_flow_update(w->flows, f, pk, side, npkts, bytes, w->now_ms);
 	unsigned dir = dp_flow_dir(f, side);
+	bool inspect_tcp = pk->proto == DP_PROTO_TCP && snap->reassembly;
+	bool inspect_udp = pk->proto == DP_PROTO_UDP && snap->identify;
+	uint32_t pos = dp_flow_index(w->flows, f);
 	if (created) {
 		f->in_port = (uint8_t)(dir == DP_TOSERVER ? port : w->sh->ports[port].peer);
-		if (pk->proto == DP_PROTO_TCP && snap->reassembly)
-			f->ictx = dp_ictx_get(&w->ictx, dp_flow_index(w->flows, f));
+		if (inspect_tcp || inspect_udp)
+			f->ictx = dp_ictx_get(&w->ictx, pos);
 	}
-	if (f->ictx != 0 && pk->proto == DP_PROTO_TCP)
-		return tcp_stream(w, f, pk, dir);
-	return V_FORWARD;
+	if (!snap->identify) {
+		if (f->ictx != 0 && pk->proto == DP_PROTO_TCP)
+			return tcp_stream(w, f, pk, dir);
+		return V_FORWARD;
+	}
+	if (f->ictx == 0 && (f->id_flags & DP_ID_DECIDED))
+		return V_FORWARD;
+
+	/* Identification: who is the client and the server of this flow. */
+	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
+	struct dp_id_pkt ip = {
+		.f = f,
+		.pos = pos,
+		.st = f->ictx ? &dp_ictx_at(&w->ictx, f->ictx)->id : NULL,
+		.dir = dir,
+		.family = key->l3,
+		.client = key->addr[init],
+		.server = key->addr[init ^ 1],
+		.cport = key->port[init],
+		.sport = key->port[init ^ 1],
+		.proto = key->proto,
+		.now_us = w->now_us,
+	};
+	enum verdict v = V_FORWARD;
+	w->cur = &ip;
+	if (created)
+		dp_id_start(&w->ident, &ip);
+	if (f->ictx != 0) {
+		if (pk->proto == DP_PROTO_TCP)
+			v = tcp_stream(w, f, pk, dir);
+		else if (pk->proto == DP_PROTO_UDP)
+			dp_id_datagram(&w->ident, &ip, pk->payload, pk->payload_len);
+		if (f->ictx != 0 && dp_id_done(&ip))
+			end_inspection(w, f);
+	}
+	w->cur = NULL;
+	return v;
 }
 
 /* The same, computing the key first (reassembled datagrams). */
@@ -460,6 +521,8 @@ dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap)
 	uint16_t burst = (uint16_t)RTE_MIN(snap->burst, DP_MAX_BURST);
 
 	w->snap = snap;
+	w->ident.db = snap->identify ? snap->ident : NULL;
+	w->ident.scratch = w->ident.db != NULL ? w->ident.db->scratch[w->id] : NULL;
 	for (unsigned q = 0; q < w->nrxq; q++) {
 		const struct dp_rxq *rq = &w->rxq[q];
 		const struct dp_port_map *pm = &w->sh->ports[rq->port];
@@ -525,12 +588,15 @@ dp_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(sh->rcu.qsbr, w->id);
 	rte_rcu_qsbr_thread_online(sh->rcu.qsbr, w->id);
+	dp_match_pool_attach(w->ident.hs_pool); /* Hyperscan streams of this thread come from it */
 	for (;;) {
 		int state = __atomic_load_n(&sh->state, __ATOMIC_ACQUIRE);
 		const struct dp_snapshot *snap = dp_snapshot_get(&sh->rcu);
 
 		if (!w->capture_clock)
 			clock_tsc(w);
+		if (w->ident.attrib != NULL)
+			dp_attrib_receive(w->ident.attrib, 64);
 		unsigned n = dp_worker_poll(w, snap);
 		dp_worker_age(w, snap);
 		if (n != 0)
@@ -590,6 +656,24 @@ dp_worker_init(struct dp_worker *w, const struct dp_worker_limits *lim, int sock
 		return -1;
 	}
 	dp_ictx_pool_init(&w->ictx, w->ictx_mem, lim->contexts);
+	if (lim->hs_streams > 0) {
+		w->ident.hs_pool = dp_match_pool_create(
+			lim->hs_stream_size ? lim->hs_stream_size : 64, lim->hs_streams, socket);
+		w->ident.heads = dp_head_pool_create(lim->heads, socket);
+		snprintf(name, sizeof(name), "bw_attr_%u", w->id);
+		w->ident.attrib = dp_attrib_create(name, lim->attribution, 4096, socket);
+		w->ident.info = rte_zmalloc_socket(
+			"bw_info", sizeof(struct dp_flow_info) * dp_flow_slots(lim->flows),
+			RTE_CACHE_LINE_SIZE, socket);
+		if (w->ident.hs_pool == NULL || w->ident.heads == NULL || w->ident.attrib == NULL ||
+		    w->ident.info == NULL) {
+			snprintf(err, errlen,
+				 "worker %u: no memory for identification (inspect.streams, "
+				 "inspect.heads, inspect.attribution)",
+				 w->id);
+			return -1;
+		}
+	}
 	snprintf(name, sizeof(name), "bw_frags_%u", w->id);
 	w->frags = dp_frag_create(name, &lim->frag, socket);
 	if (w->frags == NULL) {
@@ -632,6 +716,11 @@ dp_worker_fini(struct dp_worker *w)
 	rte_free(w->stream_mem);
 	rte_free(w->ictx_mem);
 	w->ictx_mem = NULL;
+	dp_match_pool_free(w->ident.hs_pool);
+	dp_head_pool_free(w->ident.heads);
+	dp_attrib_free(w->ident.attrib);
+	rte_free(w->ident.info);
+	memset(&w->ident, 0, sizeof(w->ident));
 	rte_ring_free(w->events);
 	rte_free(w->scratch);
 	w->flows = NULL;

@@ -31,6 +31,7 @@
 #include "flow.h"
 #include "frag.h"
 #include "ictx.h"
+#include "identify.h"
 #include "snapshot.h"
 #include "stream.h"
 
@@ -100,7 +101,11 @@ struct dp_worker_limits {
 	uint32_t stream_window;
 	uint32_t stream_depth;
 	bool stream_retain;
-	uint32_t contexts; /* flows under inspection at once */
+	uint32_t contexts;     /* flows under inspection at once */
+	uint32_t hs_streams;   /* Hyperscan stream states */
+	size_t hs_stream_size; /* bytes each (largest database's) */
+	uint32_t heads;        /* identification head buffers */
+	uint32_t attribution;  /* attribution cache entries */
 	struct dp_frag_cfg frag;
 	struct dp_flow_timeouts timeouts;
 	uint32_t event_ring;
@@ -119,6 +124,8 @@ struct dp_worker {
 	struct dp_stream_pool streams;
 	struct dp_ictx_pool ictx;
 	void *ictx_mem;
+	struct dp_id_worker ident; /* identification state and counters */
+	struct dp_id_pkt *cur;     /* the packet being processed (stream callbacks) */
 	struct dp_frag_table *frags;
 	struct rte_ring *events;
 	uint8_t *scratch; /* a reassembled datagram (64 KiB) */

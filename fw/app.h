@@ -14,6 +14,7 @@
 #include <rte_mempool.h>
 
 #include "../board/board.h"
+#include "../config/apps.h"
 #include "../config/config.h"
 #include "../dataplane/worker.h"
 
@@ -40,6 +41,7 @@ struct fw_app {
 	struct fw_options opt;
 	struct board_profile board;
 	struct cfg_config cfg;
+	struct cfg_catalogue *cat; /* application catalogue (inspect.identify) */
 	struct rte_mempool *pool;
 	struct dp_shared *sh;
 	struct dp_worker *workers[DP_MAX_WORKERS];

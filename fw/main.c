@@ -26,6 +26,8 @@
 #include <rte_mbuf_dyn.h>
 
 #include "../board/ports.h"
+#include "../dataplane/attrib.h"
+#include "../dataplane/identify.h"
 #include "app.h"
 #include "control.h"
 #include "eal.h"
@@ -145,6 +147,28 @@ parse_args(int argc, char **argv, struct fw_options *o)
 	return 0;
 }
 
+/* The catalogue files named by inspect.catalogue, relative to the configuration file. */
+static int
+load_catalogue(struct fw_app *app)
+{
+	const char *files[CFG_CATALOGUE_FILES];
+	char dir[CFG_PATH_MAX] = ".";
+	const char *slash = strrchr(app->opt.config, '/');
+	struct cfg_diag *d = malloc(sizeof(*d));
+
+	if (d == NULL || (app->cat = malloc(sizeof(*app->cat))) == NULL)
+		return -1;
+	if (slash != NULL)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - app->opt.config), app->opt.config);
+	for (unsigned i = 0; i < app->cfg.inspect.ncatalogue; i++)
+		files[i] = app->cfg.inspect.catalogue[i];
+	int rc = cfg_catalogue_load(files, app->cfg.inspect.ncatalogue, dir, app->cat, d);
+	if (rc != 0)
+		cfg_diag_print(d, stderr);
+	free(d);
+	return rc;
+}
+
 static int
 load_files(struct fw_app *app)
 {
@@ -168,6 +192,8 @@ load_files(struct fw_app *app)
 	}
 	if (bad)
 		return -1;
+	if (app->cfg.inspect.identify && load_catalogue(app) != 0)
+		return -1;
 	if (app->board.nworkers > DP_MAX_WORKERS) {
 		fw_err("%s: at most %d workers", app->opt.board, DP_MAX_WORKERS);
 		return -1;
@@ -186,6 +212,11 @@ worker_limits(const struct cfg_config *c, struct dp_worker_limits *lim)
 	lim->stream_depth = (uint32_t)c->stream.depth;
 	lim->stream_retain = c->stream.verify_delivered;
 	lim->contexts = c->inspect.contexts;
+	if (c->inspect.identify) {
+		lim->hs_streams = c->inspect.streams;
+		lim->heads = c->inspect.heads;
+		lim->attribution = c->inspect.attribution;
+	}
 	lim->frag.datagrams = c->frag.datagrams;
 	lim->frag.max_fragments = c->frag.max_fragments;
 	lim->frag.max_held = c->frag.max_held;
@@ -220,6 +251,7 @@ snapshot_from(const struct fw_app *app)
 	snap->replay = app->opt.replay != NULL;
 	snap->age_budget = c->flow.age_batch;
 	snap->decode.max_ip6_ext = c->decode.max_ip6_ext;
+	snap->identify = c->inspect.identify && app->cat != NULL;
 	return snap;
 }
 
@@ -259,9 +291,37 @@ setup_workers(struct fw_app *app)
 	snap = snapshot_from(app);
 	if (snap == NULL)
 		return -1;
+	worker_limits(&app->cfg, &lim);
+	if (snap->identify) {
+		struct cfg_diag d;
+		struct dp_ident_db *db;
+		uint64_t t0 = rte_get_tsc_cycles();
+		memset(&d, 0, sizeof(d));
+		if (dp_ident_db_build(app->cat, app->cfg.inspect.cache_dir, b->nworkers, &db, &d) !=
+		    0) {
+			cfg_diag_print(&d, stderr);
+			free(snap);
+			return -1;
+		}
+		cfg_diag_print(&d, stderr); /* notes: cache rebuilt, not writable */
+		db->udp_datagrams = app->cfg.inspect.udp_datagrams;
+		db->attr_ttl_min_us = app->cfg.inspect.attribution_ttl_min_ms * 1000;
+		db->attr_ttl_max_us = app->cfg.inspect.attribution_ttl_max_ms * 1000;
+		snap->ident = db;
+		lim.hs_stream_size = db->m.stream_size;
+		unsigned cached = 0, dbs = 0;
+		for (int i = 0; i < DP_DB__COUNT; i++) {
+			dbs += db->m.db[i] != NULL;
+			cached += db->m.from_cache[i];
+		}
+		fw_msg("catalogue: %u applications, %u Hyperscan databases (%u from the cache) in "
+		       "%.0f ms",
+		       db->napps, dbs, cached,
+		       (double)(rte_get_tsc_cycles() - t0) * 1000.0 / (double)rte_get_tsc_hz());
+		dp_match_pool_install();
+	}
 	dp_snapshot_publish(&app->sh->rcu, snap);
 
-	worker_limits(&app->cfg, &lim);
 	app->nworkers = b->nworkers;
 	for (unsigned w = 0; w < b->nworkers; w++) {
 		unsigned lcore = b->workers[w];
@@ -313,6 +373,13 @@ setup_workers(struct fw_app *app)
 			return -1;
 		}
 	}
+	if (snap->identify) {
+		struct dp_attrib *peers[DP_MAX_WORKERS];
+		for (unsigned w = 0; w < b->nworkers; w++)
+			peers[w] = app->workers[w]->ident.attrib;
+		for (unsigned w = 0; w < b->nworkers; w++)
+			dp_attrib_link(peers[w], peers, b->nworkers, w);
+	}
 	if (b->dispatch == BOARD_DISPATCH_SEGMENT && b->nworkers > b->nsegments)
 		fw_warn("%s: %u workers for %u segments: with dispatch = \"segment\" the extra "
 			"workers idle",
@@ -355,6 +422,17 @@ main(int argc, char **argv)
 	}
 	room = board_buffer_size(&app.board);
 	if (app.opt.check) {
+		if (app.cat != NULL) {
+			struct cfg_diag d;
+			struct dp_matcher m;
+			memset(&d, 0, sizeof(d));
+			if (dp_matcher_build(app.cat, "", &m, &d) != 0) {
+				cfg_diag_print(&d, stderr);
+				return EXIT_USAGE;
+			}
+			dp_matcher_free(&m);
+			printf("catalogue: %u applications: OK\n", app.cat->napps);
+		}
 		printf("board %s: %u ports, %u segments, %u workers: OK\nconfig %s: OK\n",
 		       app.opt.board, app.board.nports, app.board.nsegments, app.board.nworkers,
 		       app.opt.config);

@@ -16,6 +16,7 @@
 
 #include "../dataplane/event.h"
 #include "../dataplane/flow.h"
+#include "../dataplane/identify.h"
 #include "json.h"
 #include "log.h"
 
@@ -73,6 +74,75 @@ flow_state_name(const struct dp_event *ev)
 	return (ev->flow_flags & DP_FLOW_F_REPLIED) ? "established" : "new";
 }
 
+/* The rule behind an evidence, as the catalogue writes it. */
+static const char *
+rule_text(const struct fw_app *app, const struct dp_event *ev, char *buf, size_t len)
+{
+	const struct cfg_catalogue *cat = app->cat;
+
+	if (cat == NULL || ev->app == 0 || ev->app > cat->napps)
+		return dp_field_name(ev->field);
+	const struct cfg_app *a = &cat->apps[ev->app - 1];
+	switch (ev->field) {
+	case DP_F_SNI:
+	case DP_F_CERT:
+	case DP_F_HOST:
+	case DP_F_DNS:
+	case DP_F_QUIC:
+		if (ev->rule < a->nhosts)
+			return a->hosts[ev->rule];
+		break;
+	case DP_F_PAYLOAD:
+		if (ev->rule < a->nsigs)
+			return a->sigs[ev->rule].name;
+		break;
+	case DP_F_STUN: snprintf(buf, len, "%s stun", a->name); return buf;
+	case DP_F_PREFIX: snprintf(buf, len, "%s prefixes", a->name); return buf;
+	default: break;
+	}
+	return dp_field_name(ev->field);
+}
+
+/* app, master, category, confidence, evidence, server name, decided_after_pkts, behaviour */
+static void
+record_identity(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j)
+{
+	const struct cfg_catalogue *cat = app->cat;
+	char buf[96];
+
+	if (cat == NULL)
+		return;
+	bool known = ev->app != 0 && ev->app <= cat->napps;
+	fw_json_str(j, "app", known ? cat->apps[ev->app - 1].name : dp_master_name(ev->master));
+	fw_json_str(j, "master", dp_master_name(ev->master));
+	if (known)
+		fw_json_str(j, "category", cfg_category_name(cat->apps[ev->app - 1].category));
+	fw_json_str(j, "confidence", known ? dp_conf_name(ev->conf) : "none");
+	if (known) {
+		fw_json_open(j, "evidence");
+		fw_json_str(j, "field", dp_field_name(ev->field));
+		fw_json_str(j, "rule", rule_text(app, ev, buf, sizeof(buf)));
+		fw_json_strn(j, "value", ev->value, strnlen(ev->value, sizeof(ev->value)));
+		fw_json_close(j);
+	}
+	if (ev->name[0] != '\0') {
+		bool sni = ev->name_field == DP_F_SNI || ev->name_field == DP_F_QUIC;
+		fw_json_strn(j, sni ? "sni" : "host", ev->name,
+			     strnlen(ev->name, sizeof(ev->name)));
+	}
+	fw_json_u64(j, "decided_after_pkts", ev->decided_after);
+	if (ev->id_flags & (DP_ID_NON_HTTP_80 | DP_ID_NON_TLS_443 | DP_ID_CONNECT_NON_WEB)) {
+		fw_json_array_open(j, "behaviour");
+		if (ev->id_flags & DP_ID_NON_HTTP_80)
+			fw_json_str(j, NULL, "non_http_80");
+		if (ev->id_flags & DP_ID_NON_TLS_443)
+			fw_json_str(j, NULL, "non_tls_443");
+		if (ev->id_flags & DP_ID_CONNECT_NON_WEB)
+			fw_json_str(j, NULL, "connect_non_web");
+		fw_json_array_close(j);
+	}
+}
+
 void
 fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j, char *buf,
 	       size_t cap)
@@ -113,6 +183,7 @@ fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_js
 	fw_json_str(j, "state", flow_state_name(ev));
 	fw_json_str(j, "reason", reason_name(ev->reason));
 	fw_json_close(j);
+	record_identity(app, ev, j);
 	if (ev->proto == DP_PROTO_TCP) {
 		fw_json_open(j, "tcp");
 		fw_json_str(j, "state", tcp_state_name(ev->tcp_state));

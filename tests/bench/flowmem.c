@@ -48,8 +48,8 @@ main(int argc, char **argv)
 		if (t == NULL)
 			return 1;
 		size_t after = heap_used();
-		printf("flow table of %u entries: %.1f MiB, %.0f bytes per flow (entry + hash)\n", n,
-		       (double)(after - before) / (1 << 20), (double)(after - before) / n);
+		printf("flow table of %u entries: %.1f MiB, %.0f bytes per flow (entry + hash)\n",
+		       n, (double)(after - before) / (1 << 20), (double)(after - before) / n);
 		dp_flow_table_free(t);
 	}
 	rte_eal_cleanup();
