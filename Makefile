@@ -1,7 +1,9 @@
 # Bridgeward: one entry point for build, test, benchmarks and (later) the firmware image.
 #
 #   make            build/bridgeward, the traffic generator, the test binaries
-#   make test       everything CI runs: format check, unit, replay and netns tests
+#   make test       everything CI runs: format check, unit, replay and netns tests, fuzz,
+#                   identification eval on $(CORPUS)
+#   make eval       identification against a labelled corpus (CORPUS=DIR)
 #   make unit       unit tests only          make san   unit tests under ASan+UBSan
 #   make bench      benchmarks (BENCHMARKS.md), not in CI
 #   make demo       generate the demo capture and replay it
@@ -33,7 +35,7 @@ GEN      := $(BUILD)/bwgen
 UNIT     := $(BUILD)/tests/unit
 INTEG    := $(BUILD)/tests/integration
 
-.PHONY: all test unit integration netns san format format-check bench demo clean reference readme readme-check
+.PHONY: all test unit integration netns san format format-check bench demo clean reference readme readme-check eval eval-baseline
 
 all: $(BIN) $(GEN) $(UNIT) $(INTEG)
 
@@ -75,7 +77,7 @@ integration: $(BIN) $(GEN) $(INTEG)
 netns: $(BIN) $(GEN)
 	BW_BUILD=$(CURDIR)/$(BUILD) bash tests/netns/run.sh
 
-test: format-check readme-check unit integration netns fuzz-short
+test: format-check readme-check unit integration netns fuzz-short eval
 
 readme: $(BIN)
 	bash tests/readme-reference.sh $(BIN) update
@@ -97,6 +99,18 @@ format-check:
 
 reference: $(BIN)
 	$(BIN) --reference
+
+# Identification against a labelled corpus (tests/eval/eval.py): per application and overall
+# recall, false positives, median packets to decision; fails below tests/eval/baseline.tsv.
+CORPUS ?= ../shared/corpus/ndpi
+EVAL_FLAGS ?=
+
+eval: $(BIN)
+	/usr/bin/python3 tests/eval/eval.py $(CORPUS) --check tests/eval/baseline.tsv $(EVAL_FLAGS)
+
+# Record the current figures in the baseline (never lowering one).
+eval-baseline: $(BIN)
+	/usr/bin/python3 tests/eval/eval.py $(CORPUS) --update tests/eval/baseline.tsv
 
 demo: $(BIN) $(GEN)
 	@mkdir -p out

@@ -18,7 +18,7 @@
 static const char *const category_names[] = { "voip",       "chat",  "remote_access",
 					      "anonymizer", "vpn",   "p2p",
 					      "tunnel",     "other", NULL };
-static const char *const sig_protos[] = { "tcp", "udp", NULL };
+static const char *const sig_protos[] = { "tcp", "udp", "tls", NULL };
 static const char *const sig_dirs[] = { "any", "toserver", "toclient", NULL };
 
 const char *
@@ -80,6 +80,12 @@ static const struct cfg_row sig_rows[] = {
 	  .off = S(caseless),
 	  .def = "false",
 	  .doc = "match letters in either case" },
+	{ .key = "weak",
+	  .type = CFG_BOOL,
+	  .off = S(weak),
+	  .def = "false",
+	  .doc = "too short to decide alone: needs a second weak match of the application (another "
+		 "message, the other direction) or a flow on one of its port hints" },
 };
 static const struct cfg_table sig_table = CFG_TABLE("signature", sig_rows);
 
@@ -93,6 +99,14 @@ static const struct cfg_row stun_rows[] = {
 	  .max_count = CFG_APP_STUN_ATTRS,
 	  .max = 65535,
 	  .doc = "STUN attribute types (e.g. Microsoft's 0x8054) that identify the application" },
+	{ .key = "types",
+	  .type = CFG_UINTS,
+	  .off = A(stun.types),
+	  .size = 4,
+	  .count_off = A(stun.ntypes),
+	  .max_count = CFG_APP_STUN_ATTRS,
+	  .max = 0x3fff,
+	  .doc = "STUN message types outside the standard methods that identify the application" },
 	{ .key = "software",
 	  .type = CFG_STRINGS,
 	  .off = A(stun.software),
@@ -100,6 +114,13 @@ static const struct cfg_row stun_rows[] = {
 	  .count_off = A(stun.nsoftware),
 	  .max_count = CFG_APP_STUN_SW,
 	  .doc = "substrings of the STUN SOFTWARE attribute" },
+	{ .key = "realms",
+	  .type = CFG_STRINGS,
+	  .off = A(stun.realms),
+	  .size = 64,
+	  .count_off = A(stun.nrealms),
+	  .max_count = CFG_APP_STUN_REALM,
+	  .doc = "TURN REALM domains (\"viber.com\" matches it and its subdomains)" },
 };
 static const struct cfg_table stun_table = CFG_TABLE("stun", stun_rows);
 
@@ -155,6 +176,22 @@ static const struct cfg_row app_rows[] = {
 	  .count_off = A(nports),
 	  .max_count = CFG_APP_PORTS,
 	  .doc = "port hints (\"udp:3478-3481\", \"tcp:443\"): supporting evidence only" },
+	{ .key = "prefix_ports",
+	  .type = CFG_STRINGS,
+	  .off = A(prefix_ports),
+	  .size = 24,
+	  .count_off = A(nprefix_ports),
+	  .max_count = CFG_APP_PORTS,
+	  .doc = "the prefixes decide only flows to these server ports (empty: any); elsewhere a "
+		 "prefix decides only a TLS session that names no server" },
+	{ .key = "service_ports",
+	  .type = CFG_STRINGS,
+	  .off = A(service_ports),
+	  .size = 24,
+	  .count_off = A(nservice_ports),
+	  .max_count = CFG_APP_PORTS,
+	  .doc = "the protocol's registered ports: a flow that ends without any payload to one "
+		 "of them is reported with confidence \"port\"" },
 };
 static const struct cfg_table app_table = CFG_TABLE("application", app_rows);
 
@@ -272,8 +309,33 @@ check_app(const struct cfg_app *a, struct cfg_diag *d)
 				"application '%s': port hint \"%s\" is not [tcp:|udp:]PORT[-PORT]",
 				a->name, a->ports[i]);
 	}
+	const struct {
+		const char (*list)[24];
+		unsigned n;
+		const char *what;
+	} plists[] = { { a->prefix_ports, a->nprefix_ports, "prefix port" },
+		       { a->service_ports, a->nservice_ports, "service port" } };
+	for (unsigned k = 0; k < 2; k++)
+		for (unsigned i = 0; i < plists[k].n; i++) {
+			struct cfg_portrange r;
+			if (cfg_parse_portrange(plists[k].list[i], &r) != 0)
+				cfg_diag_add(d, &a->where,
+					     "application '%s': %s \"%s\" is not "
+					     "[tcp:|udp:]PORT[-PORT]",
+					     a->name, plists[k].what, plists[k].list[i]);
+		}
+	for (unsigned i = 0; i < a->stun.nrealms; i++)
+		if (!host_pattern_ok(a->stun.realms[i]))
+			cfg_diag_add(d, &a->where,
+				     "application '%s': STUN realm \"%s\" is not a domain name",
+				     a->name, a->stun.realms[i]);
 	for (unsigned i = 0; i < a->nsigs; i++) {
 		const struct cfg_app_sig *s = &a->sigs[i];
+		if (s->proto == CFG_SIG_TLS && s->dir == CFG_DIR_TOCLIENT)
+			cfg_diag_add(d, &s->where,
+				     "application '%s' signature '%s': a \"tls\" signature reads "
+				     "the client's hello: dir cannot be \"toclient\"",
+				     a->name, s->name);
 		struct cfg_portrange r;
 		if (s->port[0] != '\0' && cfg_parse_portrange(s->port, &r) != 0)
 			cfg_diag_add(d, &s->where,

@@ -34,6 +34,7 @@
 #define CFG_APP_PORTS      32
 #define CFG_APP_STUN_ATTRS 16
 #define CFG_APP_STUN_SW    8
+#define CFG_APP_STUN_REALM 8
 
 enum cfg_category {
 	CFG_CAT_VOIP,
@@ -47,7 +48,9 @@ enum cfg_category {
 	CFG_CAT__COUNT
 };
 
-enum cfg_sig_proto { CFG_SIG_TCP, CFG_SIG_UDP };
+/* tcp: a reassembled direction; udp: a datagram; tls: the line "sni=NAME;alpn=A,B;" made
+ * from a TLS or QUIC ClientHello (no SNI: "sni=;"). */
+enum cfg_sig_proto { CFG_SIG_TCP, CFG_SIG_UDP, CFG_SIG_TLS };
 enum cfg_sig_dir { CFG_DIR_ANY, CFG_DIR_TOSERVER, CFG_DIR_TOCLIENT };
 
 struct cfg_app_sig {
@@ -59,14 +62,19 @@ struct cfg_app_sig {
 	uint32_t depth;  /* and end within this many bytes (0: the inspection depth) */
 	char port[24];   /* "" or a port hint the match also needs: "udp:3478-3481" */
 	bool caseless;
+	bool weak; /* decides only with a second weak match or the application's port hint */
 	struct cfg_where where;
 };
 
 struct cfg_app_stun {
 	uint32_t attrs[CFG_APP_STUN_ATTRS]; /* any of these attribute types decides */
 	unsigned nattrs;
+	uint32_t types[CFG_APP_STUN_ATTRS]; /* any of these message types decides */
+	unsigned ntypes;
 	char software[CFG_APP_STUN_SW][64]; /* SOFTWARE attribute substrings */
 	unsigned nsoftware;
+	char realms[CFG_APP_STUN_REALM][64]; /* REALM attribute: a domain (and below) */
+	unsigned nrealms;
 };
 
 struct cfg_app {
@@ -82,6 +90,10 @@ struct cfg_app {
 	struct cfg_app_stun stun;
 	char ports[CFG_APP_PORTS][24];
 	unsigned nports;
+	char prefix_ports[CFG_APP_PORTS][24]; /* a prefix decides only for these (none: all) */
+	unsigned nprefix_ports;
+	char service_ports[CFG_APP_PORTS][24]; /* registered ports: payload-less flows */
+	unsigned nservice_ports;
 	struct cfg_where where;
 };
 

@@ -56,6 +56,7 @@ static const struct cfg_row log_rows[] = {
 };
 
 static const char *const outcomes[] = { "forward", "drop", NULL };
+static const char *const csum_modes[] = { "verify", "ignore", NULL };
 
 static const struct cfg_row decode_rows[] = {
 	{ .key = "invalid",
@@ -72,6 +73,15 @@ static const struct cfg_row decode_rows[] = {
 	  .min = 1,
 	  .max = 64,
 	  .doc = "IPv6 extension headers followed before the packet counts as malformed" },
+	{ .key = "ip4_checksum",
+	  .type = CFG_ENUM,
+	  .off = F(decode.ip4_csum_ignore),
+	  .sub = csum_modes,
+	  .def = "verify",
+	  .doc = "\"verify\": an IPv4 header with a bad checksum is malformed (a receiver drops "
+		 "it, so inspecting it would let a sender insert bytes the receiver never sees); "
+		 "\"ignore\": for captures whose addresses were rewritten without fixing "
+		 "checksums" },
 };
 
 static const struct cfg_row timeout_rows[] = {

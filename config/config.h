@@ -36,6 +36,7 @@ enum cfg_outcome { CFG_FORWARD, CFG_DROP };
 struct cfg_decode {
 	int invalid;          /* enum cfg_outcome for malformed IP */
 	uint32_t max_ip6_ext; /* IPv6 extension headers allowed */
+	int ip4_csum_ignore;  /* 0 verify, 1 ignore */
 };
 
 struct cfg_flow {

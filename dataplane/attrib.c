@@ -24,7 +24,8 @@ struct key {
 	uint8_t server[16];
 	uint16_t port;
 	uint8_t family;
-	uint8_t pad[5];
+	uint8_t kind;
+	uint8_t pad[4];
 };
 _Static_assert(sizeof(struct key) == 40, "key layout");
 
@@ -32,7 +33,7 @@ struct dp_attrib {
 	struct rte_hash *h;
 	struct dp_attrib_entry *slot; /* FIFO */
 	uint32_t capacity;
-	uint32_t next;                /* the slot to fill next (the oldest when full) */
+	uint32_t next; /* the slot to fill next (the oldest when full) */
 	struct rte_ring *inbox;
 	struct rte_ring *peers[MAX_PEERS];
 	unsigned npeers;
@@ -90,14 +91,17 @@ dp_attrib_link(struct dp_attrib *a, struct dp_attrib **peers, unsigned n, unsign
 }
 
 static void
-key_of(struct key *k, int family, const uint8_t *client, const uint8_t *server, uint16_t port)
+key_of(struct key *k, int family, const uint8_t *client, const uint8_t *server, uint16_t port,
+       uint8_t kind)
 {
 	unsigned alen = family == 4 ? 4 : 16;
 	memset(k, 0, sizeof(*k));
 	memcpy(k->client, client, alen);
-	memcpy(k->server, server, alen);
+	if (kind == DP_ATTR_SERVER)
+		memcpy(k->server, server, alen);
 	k->port = port;
 	k->family = (uint8_t)family;
+	k->kind = kind;
 }
 
 static void
@@ -106,7 +110,7 @@ insert(struct dp_attrib *a, const struct dp_attrib_entry *e)
 	struct key k;
 	void *data;
 
-	key_of(&k, e->family, e->client, e->server, e->port);
+	key_of(&k, e->family, e->client, e->server, e->port, e->kind);
 	/* already known: refresh it in place */
 	if (rte_hash_lookup_data(a->h, &k, &data) >= 0) {
 		struct dp_attrib_entry *old = &a->slot[(uintptr_t)data];
@@ -120,7 +124,7 @@ insert(struct dp_attrib *a, const struct dp_attrib_entry *e)
 	struct dp_attrib_entry *s = &a->slot[i];
 	if (s->family != 0) {
 		struct key ok;
-		key_of(&ok, s->family, s->client, s->server, s->port);
+		key_of(&ok, s->family, s->client, s->server, s->port, s->kind);
 		if (rte_hash_del_key(a->h, &ok) >= 0)
 			a->cnt.replaced++;
 		a->cnt.entries--;
@@ -186,12 +190,27 @@ dp_attrib_lookup(struct dp_attrib *a, int family, const uint8_t *client, const u
 
 	if (a->cnt.entries == 0)
 		return NULL;
-	key_of(&k, family, client, server, port);
+	key_of(&k, family, client, server, port, DP_ATTR_SERVER);
 	if ((e = find(a, &k, now_us)) == NULL && port != 0) {
 		k.port = 0;
 		e = find(a, &k, now_us);
 	}
 	if (e != NULL)
+		a->cnt.hits++;
+	return e;
+}
+
+const struct dp_attrib_entry *
+dp_attrib_lookup_local(struct dp_attrib *a, int family, const uint8_t *addr, uint16_t port,
+		       uint64_t now_us)
+{
+	struct key k;
+	const struct dp_attrib_entry *e;
+
+	if (a->cnt.entries == 0)
+		return NULL;
+	key_of(&k, family, addr, NULL, port, DP_ATTR_LOCAL);
+	if ((e = find(a, &k, now_us)) != NULL)
 		a->cnt.hits++;
 	return e;
 }

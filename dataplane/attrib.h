@@ -25,27 +25,34 @@
 
 struct rte_ring;
 
-enum dp_attrib_source { DP_ATTR_DNS = 1, DP_ATTR_TLS, DP_ATTR_STUN, DP_ATTR_HTTP };
+enum dp_attrib_source { DP_ATTR_DNS = 1, DP_ATTR_TLS, DP_ATTR_STUN, DP_ATTR_HTTP, DP_ATTR_SOCKET };
+
+/* What an entry is keyed on. */
+enum dp_attrib_kind {
+	DP_ATTR_SERVER, /* (client, server[, port]): a server a client's signalling named */
+	DP_ATTR_LOCAL,  /* (address, port): a local UDP socket an application's media uses */
+};
 
 struct dp_attrib_entry {
 	uint8_t client[16];
 	uint8_t server[16];
-	uint16_t port;      /* 0: any port */
-	uint8_t family;     /* 4 or 6 */
-	uint8_t source;     /* enum dp_attrib_source */
+	uint16_t port;  /* 0: any port */
+	uint8_t family; /* 4 or 6 */
+	uint8_t source; /* enum dp_attrib_source */
 	uint16_t app;
-	uint16_t rsv;
+	uint8_t kind; /* enum dp_attrib_kind; DP_ATTR_LOCAL keeps the socket in client */
+	uint8_t rsv;
 	uint64_t expires_us;
 };
 
 struct dp_attrib_counters {
 	uint64_t entries;
 	uint64_t learned;
-	uint64_t received;    /* from other workers */
+	uint64_t received; /* from other workers */
 	uint64_t hits;
 	uint64_t expired;
-	uint64_t replaced;    /* oldest entries dropped because the table was full */
-	uint64_t ring_full;   /* learned entries another worker could not take */
+	uint64_t replaced;  /* oldest entries dropped because the table was full */
+	uint64_t ring_full; /* learned entries another worker could not take */
 };
 
 struct dp_attrib;
@@ -70,6 +77,14 @@ unsigned dp_attrib_receive(struct dp_attrib *a, unsigned budget);
 const struct dp_attrib_entry *dp_attrib_lookup(struct dp_attrib *a, int family,
 					       const uint8_t *client, const uint8_t *server,
 					       uint16_t port, uint64_t now_us);
+
+/*
+ * A local UDP socket (address, port) an identified media flow used: later flows from or to
+ * it (the peer-to-peer legs of the same call) belong to the same application.
+ */
+const struct dp_attrib_entry *dp_attrib_lookup_local(struct dp_attrib *a, int family,
+						     const uint8_t *addr, uint16_t port,
+						     uint64_t now_us);
 
 const struct dp_attrib_counters *dp_attrib_counters(const struct dp_attrib *a);
 

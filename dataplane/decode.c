@@ -20,6 +20,8 @@ static const char *const reason_names[DP_DEC__COUNT] = {
 	[DP_DEC_IP4_HLEN] = "ip4_hlen",
 	[DP_DEC_IP4_LEN] = "ip4_len",
 	[DP_DEC_IP4_CSUM] = "ip4_csum",
+	[DP_DEC_PPPOE_TRUNC] = "pppoe_trunc",
+	[DP_DEC_MPLS_TRUNC] = "mpls_trunc",
 	[DP_DEC_IP4_OPT] = "ip4_opt",
 	[DP_DEC_IP4_FRAG] = "ip4_frag",
 	[DP_DEC_IP6_TRUNC] = "ip6_trunc",
@@ -297,6 +299,43 @@ dp_decode(const uint8_t *frame, uint32_t len, const struct dp_decode_cfg *cfg, s
 	}
 	pk->ethertype = et;
 	pk->l3_off = (uint16_t)(off + 2);
+	if (et == 0x8864) {
+		/* PPPoE session stage (RFC 2516 §4): ver/type 0x11, code 0, session id, length,
+		 * then the PPP protocol (RFC 1661): 0x0021 IPv4, 0x0057 IPv6 */
+		const uint8_t *h = frame + pk->l3_off;
+		if (pk->l3_off + 8u > len || h[0] != 0x11 || h[1] != 0)
+			return DP_DEC_PPPOE_TRUNC;
+		uint16_t ppp = rd16(h + 6);
+		pk->l3_off = (uint16_t)(pk->l3_off + 8);
+		if (ppp == 0x0021)
+			et = 0x0800;
+		else if (ppp == 0x0057)
+			et = 0x86dd;
+		else
+			return DP_DEC_OK; /* LCP, IPCP, ...: not IP */
+	} else if (et == 0x8847 || et == 0x8848) {
+		/* MPLS (RFC 3032): labels until the bottom-of-stack bit, then IP by version */
+		uint32_t o = pk->l3_off;
+		for (;;) {
+			if (o + 4 > len)
+				return DP_DEC_MPLS_TRUNC;
+			bool bottom = frame[o + 2] & 1;
+			o += 4;
+			if (bottom)
+				break;
+			if (o - pk->l3_off > 32)
+				return DP_DEC_MPLS_TRUNC;
+		}
+		if (o >= len)
+			return DP_DEC_MPLS_TRUNC;
+		pk->l3_off = (uint16_t)o;
+		if ((frame[o] >> 4) == 4)
+			et = 0x0800;
+		else if ((frame[o] >> 4) == 6)
+			et = 0x86dd;
+		else
+			return DP_DEC_OK; /* pseudowire or other payload: not inspected */
+	}
 	if (et == 0x0800)
 		return decode_ip4(frame + pk->l3_off, len - pk->l3_off, cfg, pk);
 	if (et == 0x86dd)

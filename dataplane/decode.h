@@ -23,6 +23,8 @@ enum dp_dec_reason {
 	DP_DEC_ETH_TRUNC,     /* shorter than an Ethernet header */
 	DP_DEC_VLAN_TRUNC,    /* a VLAN tag cut short */
 	DP_DEC_VLAN_DEPTH,    /* more than two VLAN tags */
+	DP_DEC_PPPOE_TRUNC,   /* a PPPoE session header cut short, or not version 1 type 1 */
+	DP_DEC_MPLS_TRUNC,    /* an MPLS label stack without its bottom or its payload */
 	DP_DEC_IP4_TRUNC,     /* fewer than 20 bytes of IPv4 header */
 	DP_DEC_IP4_VERSION,   /* version field is not 4 */
 	DP_DEC_IP4_HLEN,      /* IHL below 5 or header beyond the packet */
@@ -93,7 +95,7 @@ struct dp_pkt {
 
 struct dp_decode_cfg {
 	unsigned max_ip6_ext;  /* extension headers allowed before giving up */
-	bool ip4_csum_checked; /* the NIC verified the IPv4 checksum: skip it */
+	bool ip4_csum_checked; /* verified by the NIC, or decode.ip4_checksum = "ignore" */
 };
 
 /*

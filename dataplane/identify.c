@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
@@ -52,8 +53,8 @@ const char *
 dp_master_name(unsigned m)
 {
 	static const char *const n[DP_M__COUNT] = {
-		"unknown", "tls",  "http", "quic", "dns",        "stun",    "rtp",
-		"dtls",    "ssh",  "rdp",  "bittorrent", "openvpn", "wireguard",
+		"unknown", "tls", "http", "quic",       "dns",     "stun",      "rtp",
+		"dtls",    "ssh", "rdp",  "bittorrent", "openvpn", "wireguard",
 	};
 	return m < DP_M__COUNT ? n[m] : "unknown";
 }
@@ -69,8 +70,8 @@ const char *
 dp_field_name(unsigned f)
 {
 	static const char *const n[DP_F__COUNT] = {
-		"none", "sni",     "cert",      "host",      "connect", "proxy",  "dns",
-		"quic", "stun",    "payload",   "handshake", "banner",  "prefix", "attribution",
+		"none", "sni",     "cert",      "host",   "connect", "proxy",       "dns",   "quic",
+		"stun", "payload", "handshake", "banner", "prefix",  "attribution", "hello", "port",
 	};
 	return f < DP_F__COUNT ? n[f] : "none";
 }
@@ -111,10 +112,23 @@ dp_ident_db_build(const struct cfg_catalogue *cat, const char *cache_dir, unsign
 		for (unsigned i = 0; i < ca->stun.nattrs; i++)
 			ai->stun_attrs[ai->nstun_attrs++] = (uint16_t)ca->stun.attrs[i];
 		for (unsigned i = 0; i < ca->stun.nsoftware; i++)
-			snprintf(ai->stun_software[ai->nstun_software++], 64, "%s", ca->stun.software[i]);
+			snprintf(ai->stun_software[ai->nstun_software++], 64, "%s",
+				 ca->stun.software[i]);
+		for (unsigned i = 0; i < ca->stun.ntypes; i++)
+			ai->stun_types[ai->nstun_types++] = (uint16_t)ca->stun.types[i];
+		for (unsigned i = 0; i < ca->stun.nrealms; i++)
+			snprintf(ai->stun_realms[ai->nstun_realms++], 64, "%s", ca->stun.realms[i]);
 		for (unsigned i = 0; i < ca->nports; i++)
 			if (cfg_parse_portrange(ca->ports[i], &ai->ports[ai->nports]) == 0)
 				ai->nports++;
+		for (unsigned i = 0; i < ca->nprefix_ports; i++)
+			if (cfg_parse_portrange(ca->prefix_ports[i],
+						&ai->prefix_ports[ai->nprefix_ports]) == 0)
+				ai->nprefix_ports++;
+		for (unsigned i = 0; i < ca->nservice_ports; i++)
+			if (cfg_parse_portrange(ca->service_ports[i],
+						&ai->service_ports[ai->nservice_ports]) == 0)
+				ai->nservice_ports++;
 		for (unsigned i = 0; i < ca->nprefixes; i++) {
 			struct cfg_prefix p;
 			if (cfg_parse_prefix(ca->prefixes[i], &p) == 0)
@@ -125,8 +139,10 @@ dp_ident_db_build(const struct cfg_catalogue *cat, const char *cache_dir, unsign
 		unsigned m;
 		const char *app;
 	} proto_apps[] = {
-		{ DP_M_SSH, "ssh" },		 { DP_M_RDP, "rdp" },
-		{ DP_M_BITTORRENT, "bittorrent" }, { DP_M_OPENVPN, "openvpn" },
+		{ DP_M_SSH, "ssh" },
+		{ DP_M_RDP, "rdp" },
+		{ DP_M_BITTORRENT, "bittorrent" },
+		{ DP_M_OPENVPN, "openvpn" },
 		{ DP_M_WIREGUARD, "wireguard" },
 	};
 	for (unsigned i = 0; i < sizeof(proto_apps) / sizeof(proto_apps[0]); i++)
@@ -141,8 +157,8 @@ dp_ident_db_build(const struct cfg_catalogue *cat, const char *cache_dir, unsign
 	struct rte_lpm6_config c6 = { .max_rules = n6 + 16, .number_tbl8s = 256 + 16 * n6 };
 	db->lpm6 = rte_lpm6_create(name, SOCKET_ID_ANY, &c6);
 	if (db->lpm4 == NULL || db->lpm6 == NULL) {
-		cfg_diag_add(d, NULL, "cannot create the prefix tables (%u IPv4, %u IPv6 prefixes)", n4,
-			     n6);
+		cfg_diag_add(d, NULL, "cannot create the prefix tables (%u IPv4, %u IPv6 prefixes)",
+			     n4, n6);
 		dp_ident_db_free(db);
 		return -1;
 	}
@@ -154,19 +170,22 @@ dp_ident_db_build(const struct cfg_catalogue *cat, const char *cache_dir, unsign
 				continue;
 			int rc;
 			if (p.family == 4) {
-				uint32_t ip = (uint32_t)p.addr[0] << 24 | (uint32_t)p.addr[1] << 16 |
-					      (uint32_t)p.addr[2] << 8 | p.addr[3];
+				uint32_t ip = (uint32_t)p.addr[0] << 24 |
+					      (uint32_t)p.addr[1] << 16 | (uint32_t)p.addr[2] << 8 |
+					      p.addr[3];
 				rc = rte_lpm_add(db->lpm4, ip, p.len, a + 1);
 			} else {
 				rc = rte_lpm6_add(db->lpm6, p.addr, p.len, a + 1);
 			}
 			if (rc != 0)
-				cfg_diag_add(d, &ca->where, "application '%s': cannot add prefix %s",
-					     ca->name, ca->prefixes[i]);
+				cfg_diag_add(d, &ca->where,
+					     "application '%s': cannot add prefix %s", ca->name,
+					     ca->prefixes[i]);
 		}
 	}
 	for (unsigned w = 0; w < nworkers && w < DP_ID_MAX_WORKERS; w++) {
-		if (db->m.scratch != NULL && hs_clone_scratch(db->m.scratch, &db->scratch[w]) != 0) {
+		if (db->m.scratch != NULL &&
+		    hs_clone_scratch(db->m.scratch, &db->scratch[w]) != 0) {
 			cfg_diag_add(d, NULL, "cannot allocate Hyperscan scratch for worker %u", w);
 			dp_ident_db_free(db);
 			return -1;
@@ -278,6 +297,15 @@ dp_id_release(struct dp_id_worker *iw, struct dp_ident_state *st)
 
 /* ---- decisions ---- */
 
+static bool
+port_in(const struct cfg_portrange *r, unsigned n, uint8_t proto, uint16_t port)
+{
+	for (unsigned i = 0; i < n; i++)
+		if ((r[i].proto == 0 || r[i].proto == proto) && port >= r[i].lo && port <= r[i].hi)
+			return true;
+	return false;
+}
+
 static void
 set_name(struct dp_flow_info *info, unsigned field, const char *name)
 {
@@ -307,20 +335,79 @@ learn(struct dp_id_worker *iw, const struct dp_id_pkt *ip, int family, const uin
 	e.port = port;
 	e.family = (uint8_t)family;
 	e.source = (uint8_t)source;
+	e.kind = DP_ATTR_SERVER;
 	e.app = (uint16_t)app;
 	e.expires_us = ip->now_us + ttl_us;
 	dp_attrib_learn(iw->attrib, &e);
 }
 
+/*
+ * A UDP flow identified by its own payload (STUN, a datagram signature): its client's local
+ * socket is the application's too, so the peer-to-peer legs of the same call (other flows
+ * from or to that address and port) inherit it. Not for well-known service ports, whose
+ * sockets are shared by whatever the host runs.
+ */
 static void
-decide(struct dp_id_worker *iw, struct dp_id_pkt *ip, unsigned app, unsigned master,
-       unsigned conf, unsigned field, unsigned rule, const char *value)
+learn_local(struct dp_id_worker *iw, const struct dp_id_pkt *ip)
+{
+	const struct dp_ident_db *db = iw->db;
+	struct dp_attrib_entry e;
+	uint16_t port = ip->cport;
+
+	if (!db->learn || iw->attrib == NULL || ip->proto != 17 || ip->f->app == 0 || port < 1024 ||
+	    (port >= 3478 && port <= 3481) || port == 5353 || port == 5060)
+		return;
+	memset(&e, 0, sizeof(e));
+	memcpy(e.client, ip->client, ip->family == 4 ? 4 : 16);
+	e.port = port;
+	e.family = (uint8_t)ip->family;
+	e.source = DP_ATTR_SOCKET;
+	e.kind = DP_ATTR_LOCAL;
+	e.app = ip->f->app;
+	uint64_t ttl = 300ull * 1000000;
+	if (ttl < db->attr_ttl_min_us)
+		ttl = db->attr_ttl_min_us;
+	if (ttl > db->attr_ttl_max_us)
+		ttl = db->attr_ttl_max_us;
+	e.expires_us = ip->now_us + ttl;
+	dp_attrib_learn(iw->attrib, &e);
+}
+
+/*
+ * Fix the flow's verdict. A decision by address (prefix, attribution) on a flow still
+ * being inspected is provisional: inspection goes on until the master protocol is known,
+ * and payload evidence (conf dpi) for an application replaces it; an "unknown" payload
+ * verdict only completes it (the master protocol).
+ */
+static void
+decide(struct dp_id_worker *iw, struct dp_id_pkt *ip, unsigned app, unsigned master, unsigned conf,
+       unsigned field, unsigned rule, const char *value)
 {
 	struct dp_flow *f = ip->f;
 	struct dp_flow_info *info = &iw->info[ip->pos];
 
-	if (f->id_flags & DP_ID_DECIDED)
-		return;
+	if (f->id_flags & DP_ID_DECIDED) {
+		if (!(f->id_flags & DP_ID_PROVISIONAL))
+			return;
+		if (master != DP_M_UNKNOWN)
+			f->master = (uint8_t)master;
+		if (app == 0 || conf != DP_CONF_DPI) {
+			if (app == 0)
+				f->id_flags &= (uint8_t)~DP_ID_PROVISIONAL;
+			return;
+		}
+		/* payload evidence replaces the address's */
+		iw->cnt.decided[f->conf]--;
+		iw->cnt.by_field[info->field]--;
+		iw->cnt.apps[f->app]--;
+		f->id_flags &= (uint8_t)~DP_ID_PROVISIONAL;
+		if (f->app != app)
+			info->decided_after = f->pkts[0] + f->pkts[1];
+	} else {
+		info->decided_after = f->pkts[0] + f->pkts[1];
+		if ((conf == DP_CONF_PREFIX || conf == DP_CONF_ATTRIBUTION) && ip->st != NULL)
+			f->id_flags |= DP_ID_PROVISIONAL;
+	}
 	f->id_flags |= DP_ID_DECIDED;
 	f->app = (uint8_t)app;
 	if (master != DP_M_UNKNOWN || f->master == DP_M_UNKNOWN)
@@ -328,26 +415,61 @@ decide(struct dp_id_worker *iw, struct dp_id_pkt *ip, unsigned app, unsigned mas
 	f->conf = (uint8_t)conf;
 	info->field = (uint8_t)field;
 	info->rule = (uint16_t)rule;
-	info->decided_after = f->pkts[0] + f->pkts[1];
 	snprintf(info->value, sizeof(info->value), "%s", value ? value : "");
 	iw->cnt.decided[conf]++;
 	iw->cnt.by_field[field]++;
 	iw->cnt.apps[app]++;
 }
 
+/* Is the flow's verdict final (nothing more to read for identification)? */
+static inline bool
+final(const struct dp_flow *f)
+{
+	return (f->id_flags & (DP_ID_DECIDED | DP_ID_PROVISIONAL)) == DP_ID_DECIDED;
+}
+
 /* Settle a flow that was never decided: unknown application, its best master protocol. */
 void
 dp_id_settle(struct dp_id_worker *iw, struct dp_flow *f, uint32_t pos, struct dp_ident_state *st)
 {
+	if (st != NULL && st->master != DP_M_UNKNOWN && f->master == DP_M_UNKNOWN)
+		f->master = st->master;
+	f->id_flags &= (uint8_t)~DP_ID_PROVISIONAL;
 	if (f->id_flags & DP_ID_DECIDED)
 		return;
 	f->id_flags |= DP_ID_DECIDED;
 	f->app = 0;
-	if (st != NULL && st->master != DP_M_UNKNOWN)
-		f->master = st->master;
 	f->conf = DP_CONF_NONE;
 	iw->info[pos].decided_after = f->pkts[0] + f->pkts[1];
 	iw->cnt.decided[DP_CONF_NONE]++;
+}
+
+void
+dp_id_port_fallback(struct dp_id_worker *iw, struct dp_flow *f, uint32_t pos, uint8_t proto,
+		    uint16_t server_port)
+{
+	const struct dp_ident_db *db = iw->db;
+
+	if (db == NULL || f->app != 0 || (f->id_flags & DP_ID_PAYLOAD))
+		return;
+	for (unsigned a = 1; a <= db->napps; a++) {
+		const struct dp_app_info *ai = &db->app[a];
+		if (!port_in(ai->service_ports, ai->nservice_ports, proto, server_port))
+			continue;
+		struct dp_flow_info *info = &iw->info[pos];
+		iw->cnt.decided[f->conf]--;
+		f->app = (uint8_t)a;
+		f->conf = DP_CONF_PORT;
+		f->id_flags |= DP_ID_DECIDED;
+		info->field = DP_F_PORT;
+		info->rule = 0;
+		snprintf(info->value, sizeof(info->value), "%s:%u", proto == 6 ? "tcp" : "udp",
+			 server_port);
+		iw->cnt.decided[DP_CONF_PORT]++;
+		iw->cnt.by_field[DP_F_PORT]++;
+		iw->cnt.apps[a]++;
+		return;
+	}
 }
 
 /* Match a name against the host patterns; decide on a hit. Returns true if decided. */
@@ -372,14 +494,35 @@ by_name(struct dp_id_worker *iw, struct dp_id_pkt *ip, const char *name, unsigne
 static void
 by_signature(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum dp_db db_id, int id)
 {
-	const struct dp_ident_db *db = iw->db;
-	const struct dp_pattern *p = &db->m.pat[db_id][id];
-	char value[64];
+	const struct dp_pattern *p = &iw->db->m.pat[db_id][id];
 
-	snprintf(value, sizeof(value), "%s", "signature");
-	(void)db;
 	decide(iw, ip, p->app, ip->st ? ip->st->master : DP_M_UNKNOWN, DP_CONF_DPI, DP_F_PAYLOAD,
-	       p->rule, value);
+	       p->rule, "signature");
+}
+
+/*
+ * A weak signature matched: it decides with a second weak match of the same application
+ * (another datagram, the other direction) or when the flow uses one of the application's
+ * port hints. Returns true if decided.
+ */
+static bool
+weak_signature(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum dp_db db_id, int id)
+{
+	const struct dp_pattern *p = &iw->db->m.pat[db_id][id];
+	const struct dp_app_info *ai = &iw->db->app[p->app];
+	struct dp_ident_state *st = ip->st;
+
+	if (port_in(ai->ports, ai->nports, ip->proto, ip->sport) ||
+	    (st != NULL && st->weak_app == p->app && st->weak_hits > 0)) {
+		decide(iw, ip, p->app, st ? st->master : DP_M_UNKNOWN, DP_CONF_DPI, DP_F_PAYLOAD,
+		       p->rule, "signature");
+		return true;
+	}
+	if (st != NULL) {
+		st->weak_app = p->app;
+		st->weak_hits++;
+	}
+	return false;
 }
 
 /* The application a protocol is (ssh, rdp, ...), decided with its evidence. */
@@ -392,6 +535,12 @@ by_protocol(struct dp_id_worker *iw, struct dp_id_pkt *ip, unsigned master, unsi
 	decide(iw, ip, iw->db->proto_app[master], master, DP_CONF_DPI, field, 0, value);
 }
 
+static void
+addr_text(const struct dp_id_pkt *ip, char *buf, size_t cap)
+{
+	inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->server, buf, (socklen_t)cap);
+}
+
 void
 dp_id_start(struct dp_id_worker *iw, struct dp_id_pkt *ip)
 {
@@ -402,12 +551,20 @@ dp_id_start(struct dp_id_worker *iw, struct dp_id_pkt *ip)
 	if (db == NULL)
 		return;
 	if (iw->attrib != NULL) {
-		const struct dp_attrib_entry *e = dp_attrib_lookup(iw->attrib, ip->family, ip->client,
-								   ip->server, ip->sport, ip->now_us);
+		const struct dp_attrib_entry *e = dp_attrib_lookup(
+			iw->attrib, ip->family, ip->client, ip->server, ip->sport, ip->now_us);
+		if (e == NULL && ip->proto == 17) {
+			e = dp_attrib_lookup_local(iw->attrib, ip->family, ip->client, ip->cport,
+						   ip->now_us);
+			if (e == NULL)
+				e = dp_attrib_lookup_local(iw->attrib, ip->family, ip->server,
+							   ip->sport, ip->now_us);
+		}
 		if (e != NULL) {
-			static const char *const src[] = { "", "dns", "tls", "stun", "http" };
-			decide(iw, ip, e->app, DP_M_UNKNOWN, DP_CONF_ATTRIBUTION, DP_F_ATTRIBUTION, 0,
-			       src[e->source < 5 ? e->source : 0]);
+			static const char *const src[] = { "",     "dns",  "tls",
+							   "stun", "http", "socket" };
+			decide(iw, ip, e->app, DP_M_UNKNOWN, DP_CONF_ATTRIBUTION, DP_F_ATTRIBUTION,
+			       0, src[e->source < 6 ? e->source : 0]);
 			return;
 		}
 	}
@@ -419,26 +576,122 @@ dp_id_start(struct dp_id_worker *iw, struct dp_id_pkt *ip)
 	} else {
 		hit = rte_lpm6_lookup(db->lpm6, ip->server, &hop);
 	}
-	if (hit == 0 && hop != 0 && hop <= db->napps) {
-		inet_ntop(ip->family == 4 ? AF_INET : AF_INET6, ip->server, addr, sizeof(addr));
+	if (hit != 0 || hop == 0 || hop > db->napps)
+		return;
+	const struct dp_app_info *ai = &db->app[hop];
+	if (ai->nprefix_ports == 0 ||
+	    port_in(ai->prefix_ports, ai->nprefix_ports, ip->proto, ip->sport)) {
+		addr_text(ip, addr, sizeof(addr));
 		decide(iw, ip, hop, DP_M_UNKNOWN, DP_CONF_PREFIX, DP_F_PREFIX, 0, addr);
+	} else if (ip->st != NULL) {
+		ip->st->prefix_app = (uint16_t)hop; /* for a TLS session that names no server */
 	}
 }
 
 bool
-dp_id_done(const struct dp_id_pkt *ip)
+dp_id_done(const struct dp_id_worker *iw, const struct dp_id_pkt *ip)
 {
 	const struct dp_flow *f = ip->f;
+	const struct dp_ident_state *st = ip->st;
+
 	if (!(f->id_flags & DP_ID_DECIDED))
 		return false;
-	if (!(f->id_flags & DP_ID_KEEP) || ip->st == NULL)
+	if (st == NULL)
 		return true;
-	return ip->st->kept >= 16;
+	if (f->id_flags & DP_ID_PROVISIONAL) {
+		/* read until the master protocol is known, within the usual limits */
+		if (st->master != DP_M_UNKNOWN)
+			return true;
+		if (ip->proto == 17)
+			return st->dgrams[0] + st->dgrams[1] >= 2 * iw->db->udp_datagrams;
+		return st->pstate[0] == 2 && st->pstate[1] == 2;
+	}
+	if (!(f->id_flags & DP_ID_KEEP))
+		return true;
+	return st->kept >= 16;
+}
+
+static bool stun_rules(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_stun *s);
+
+/* ---- TLS hellos (TCP and QUIC) ---- */
+
+static bool
+ip_literal(const char *s)
+{
+	uint8_t buf[16];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* A prefix that could not decide alone decides a session that names no server. */
+static void
+prefix_decides(struct dp_id_worker *iw, struct dp_id_pkt *ip, unsigned master)
+{
+	char addr[INET6_ADDRSTRLEN];
+	addr_text(ip, addr, sizeof(addr));
+	decide(iw, ip, ip->st->prefix_app, master, DP_CONF_PREFIX, DP_F_PREFIX, 0, addr);
+}
+
+/*
+ * A ClientHello: the "tls" signatures on its summary line, then its server name against
+ * the host patterns. Without a server name (or with an address for one) the server's
+ * certificate names are read instead, and a published prefix that could not decide alone
+ * decides. Returns true if decided.
+ */
+static bool
+client_hello(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_tls_hello *h,
+	     unsigned field, unsigned master)
+{
+	const struct dp_ident_db *db = iw->db;
+	struct dp_ident_state *st = ip->st;
+	char line[DP_NAME_MAX + 48];
+	int weak;
+
+	int n = snprintf(line, sizeof(line), "sni=%s;alpn=%s;", h->sni, h->alpn);
+	int id = dp_match_block(&db->m, DP_DB_TLS_HELLO, iw->scratch, (const uint8_t *)line,
+				(uint32_t)n, ip->sport, &weak);
+	if (id >= 0 || (weak >= 0 && weak_signature(iw, ip, DP_DB_TLS_HELLO, weak))) {
+		if (id >= 0) {
+			const struct dp_pattern *p = &db->m.pat[DP_DB_TLS_HELLO][id];
+			decide(iw, ip, p->app, master, DP_CONF_DPI, DP_F_HELLO, p->rule, line);
+		}
+		set_name(&iw->info[ip->pos], field, h->sni);
+		return true;
+	}
+	if (h->sni[0] != '\0' && !ip_literal(h->sni)) {
+		if (by_name(iw, ip, h->sni, field, master)) {
+			learn(iw, ip, ip->family, ip->server, ip->sport, ip->f->app, DP_ATTR_TLS,
+			      db->attr_ttl_max_us);
+			return true;
+		}
+		/* the server's certificate would name more than this server (shared hosting,
+		 * CDNs, telemetry on a vendor's certificate): the client's name is the answer */
+		return false;
+	}
+	set_name(&iw->info[ip->pos], field, h->sni);
+	if (master == DP_M_QUIC && st != NULL && st->prefix_app != 0) {
+		prefix_decides(iw, ip, master);
+		return true;
+	}
+	if (st != NULL)
+		st->await_cert = 1; /* and a prefix decides once the server answers */
+	return false;
 }
 
 /* ---- TCP ---- */
 
-enum parser { P_NONE, P_TLS, P_TLS_SERVER, P_HTTP, P_SSH, P_BT, P_RDP, P_OVPN, P_DNS, P_OTHER };
+enum parser {
+	P_NONE,
+	P_TLS,
+	P_TLS_SERVER,
+	P_HTTP,
+	P_SSH,
+	P_BT,
+	P_RDP,
+	P_OVPN,
+	P_DNS,
+	P_STUN,
+	P_OTHER
+};
 
 static bool
 web_port(uint16_t p)
@@ -446,33 +699,85 @@ web_port(uint16_t p)
 	return p == 80 || p == 443 || p == 8080 || p == 8443;
 }
 
+static inline uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* OpenVPN over TCP: the first packet (after its 2-byte length) is a hard reset. */
+static bool
+openvpn_tcp_start(const uint8_t *d, uint32_t n)
+{
+	struct dp_openvpn o;
+	if (n < 3)
+		return false;
+	uint32_t l = rd16(d);
+	return l >= 14 && l <= 1600 && dp_openvpn_msg(d + 2, n - 2 < l ? n - 2 : l, &o) &&
+	       o.key == 0 && dp_openvpn_reset(o.op) && (n - 2 >= l || n - 2 >= 9);
+}
+
 static enum parser
 choose_tcp(const struct dp_id_pkt *ip, const uint8_t *d, uint32_t n)
 {
+	struct dp_stun s;
+
 	if (ip->dir == 0) {
 		if (dp_tls_looks_like(d, n))
 			return P_TLS;
 		if (dp_http_looks_like_request(d, n))
 			return P_HTTP;
-		if (n >= 4 && memcmp(d, "SSH-", 4) == 0)
-			return P_SSH;
-		if (d[0] == 0x13)
-			return P_BT;
-		if (n >= 2 && d[0] == 3 && d[1] == 0)
-			return P_RDP;
-		if (ip->sport == 53 && n >= 14)
-			return P_DNS;
-		if (dp_openvpn_tcp(d, n))
-			return P_OVPN;
-		return P_OTHER;
-	}
-	if (dp_tls_looks_like(d, n))
+	} else if (dp_tls_looks_like(d, n)) {
 		return P_TLS_SERVER;
+	}
 	if (n >= 4 && memcmp(d, "SSH-", 4) == 0)
 		return P_SSH;
 	if (d[0] == 0x13)
 		return P_BT;
+	if (ip->dir == 0 && n >= 2 && d[0] == 3 && d[1] == 0)
+		return P_RDP;
+	if (ip->dir == 0 && ip->sport == 53 && n >= 14)
+		return P_DNS;
+	if (openvpn_tcp_start(d, n))
+		return P_OVPN;
+	if (n >= 10 && dp_stun_tcp(d, n, &s) != DP_PARSE_NO)
+		return P_STUN;
 	return P_OTHER;
+}
+
+/* OpenVPN over TCP: a hard reset, then a control or ack packet of the same sender with the
+ * same session id. 1 decided / not OpenVPN, 0 wants more. */
+static int
+openvpn_tcp(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *b, uint32_t n)
+{
+	struct dp_openvpn first = { 0 }, o;
+	uint32_t off = 0;
+	bool have = false;
+
+	while (off + 2 <= n) {
+		uint32_t l = rd16(b + off);
+		if (l < 14 || l > 1600)
+			return 1;
+		if (off + 2 + l > n)
+			return 0;
+		if (!dp_openvpn_msg(b + off + 2, l, &o) || o.key != 0)
+			return 1;
+		if (!have) {
+			if (!dp_openvpn_reset(o.op))
+				return 1;
+			first = o;
+			have = true;
+		} else if ((o.op == DP_OVPN_CONTROL || o.op == DP_OVPN_ACK ||
+			    o.op == DP_OVPN_CONTROL_WKC) &&
+			   o.sid == first.sid) {
+			by_protocol(iw, ip, DP_M_OPENVPN, DP_F_HANDSHAKE, "reset+control");
+			return 1;
+		} else if (!dp_openvpn_reset(o.op) || o.sid != first.sid) {
+			return 1;
+		}
+		off += 2 + l;
+	}
+	return 0;
 }
 
 /* Run a direction's parser over buf. Returns 1 done, 0 wants more. */
@@ -493,12 +798,8 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 			return 1;
 		iw->cnt.tls_hellos++;
 		st->master = DP_M_TLS;
-		if (by_name(iw, ip, h.sni, DP_F_SNI, DP_M_TLS)) {
-			learn(iw, ip, ip->family, ip->server, ip->sport, ip->f->app, DP_ATTR_TLS,
-			      db->attr_ttl_max_us);
-			return 1;
-		}
-		st->await_cert = 1;
+		if (!client_hello(iw, ip, &h, DP_F_SNI, DP_M_TLS) && !st->await_cert)
+			decide(iw, ip, 0, DP_M_TLS, DP_CONF_NONE, DP_F_NONE, 0, "");
 		return 1;
 	}
 	case P_TLS_SERVER: {
@@ -513,10 +814,13 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 				if (by_name(iw, ip, s.names[i], DP_F_CERT, DP_M_TLS))
 					return 1;
 		}
-		/* the names are all we can read of TLS: nothing more will come in clear */
+		/* the names are all we can read of TLS: nothing more will come in clear. A
+		 * server that answers a session naming no server, at a prefix whose ports did not
+		 * decide alone, is the prefix's application. */
+		if (st->await_cert && st->prefix_app != 0)
+			prefix_decides(iw, ip, DP_M_TLS);
 		st->await_cert = 0;
 		decide(iw, ip, 0, DP_M_TLS, DP_CONF_NONE, DP_F_NONE, 0, "");
-		iw->cnt.decided[DP_CONF_NONE]--; /* counted as unknown when settled, not here */
 		return 1;
 	}
 	case P_HTTP: {
@@ -533,8 +837,8 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 				ip->f->id_flags |= DP_ID_CONNECT_NON_WEB;
 			set_name(&iw->info[ip->pos], DP_F_CONNECT, h.host);
 			if (db->app_http_tunnel != 0) {
-				decide(iw, ip, db->app_http_tunnel, DP_M_HTTP, DP_CONF_DPI, DP_F_CONNECT, 0,
-				       h.target);
+				decide(iw, ip, db->app_http_tunnel, DP_M_HTTP, DP_CONF_DPI,
+				       DP_F_CONNECT, 0, h.target);
 				return 1;
 			}
 		}
@@ -578,9 +882,19 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 				    cookie[0] ? cookie : "x224-connection-request");
 		return 1;
 	}
-	case P_OVPN:
-		by_protocol(iw, ip, DP_M_OPENVPN, DP_F_HANDSHAKE, "hard-reset");
+	case P_OVPN: return openvpn_tcp(iw, ip, b, n);
+	case P_STUN: {
+		struct dp_stun s;
+		enum dp_parse r = dp_stun_tcp(b, n, &s);
+		if (r == DP_PARSE_MORE)
+			return 0;
+		if (r == DP_PARSE_OK) {
+			iw->cnt.stun_messages++;
+			st->master = DP_M_STUN;
+			stun_rules(iw, ip, &s);
+		}
 		return 1;
+	}
 	case P_DNS: {
 		if (n < 2)
 			return 0;
@@ -605,7 +919,7 @@ dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 	struct dp_ident_state *st = ip->st;
 	unsigned d = ip->dir;
 
-	if (db == NULL || st == NULL || (ip->f->id_flags & DP_ID_DECIDED))
+	if (db == NULL || st == NULL || final(ip->f))
 		return;
 	if (data == NULL) {
 		/* a gap: parsers and signature streams cannot follow it */
@@ -613,6 +927,25 @@ dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 		dp_match_stream_close(st->hs[d]);
 		st->hs[d] = NULL;
 		return;
+	}
+	/* signatures first: they read every delivered byte, whatever a parser concludes */
+	enum dp_db sdb = d == 0 ? DP_DB_TCP_TOSERVER : DP_DB_TCP_TOCLIENT;
+	if (db->m.db[sdb] != NULL) {
+		if (st->hs[d] == NULL)
+			st->hs[d] = dp_match_stream_open(&db->m, sdb);
+		if (st->hs[d] == NULL) {
+			iw->cnt.stream_exhausted++;
+		} else {
+			int weak;
+			int id = dp_match_stream_scan(&db->m, sdb, st->hs[d], iw->scratch, data,
+						      len, ip->sport, &weak);
+			if (id >= 0) {
+				by_signature(iw, ip, sdb, id);
+				return;
+			}
+			if (weak >= 0 && weak_signature(iw, ip, sdb, weak))
+				return;
+		}
 	}
 	/* parsers */
 	if (st->pstate[d] == 0 && len > 0) {
@@ -626,85 +959,109 @@ dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 				ip->f->id_flags |= DP_ID_NON_TLS_443;
 		}
 	}
-	if (st->pstate[d] == 1) {
-		enum parser p = st->parser[d];
-		int done;
-		if (p == P_OTHER || (p == P_TLS_SERVER && !st->await_cert &&
-				     !(ip->f->id_flags & DP_ID_DECIDED) && st->pstate[0] != 2)) {
-			done = p == P_OTHER;
-			if (!done)
-				goto more; /* the server answers before the client finished its hello */
-		} else if (st->head_len[d] == 0) {
-			done = run_tcp_parser(iw, ip, p, data, len);
-			if (!done) {
-			more:;
-				uint8_t *h = head_mem(iw, st);
-				if (h == NULL) {
-					done = 1;
-				} else {
-					uint32_t k = len < DP_HEAD_DIR ? len : DP_HEAD_DIR;
-					memcpy(h + d * DP_HEAD_DIR, data, k);
-					st->head_len[d] = (uint16_t)k;
-				}
-			}
-		} else {
-			uint8_t *h = head_mem(iw, st) + d * DP_HEAD_DIR;
-			uint32_t room = DP_HEAD_DIR - st->head_len[d];
-			uint32_t k = len < room ? len : room;
-			memcpy(h + st->head_len[d], data, k);
-			st->head_len[d] = (uint16_t)(st->head_len[d] + k);
-			done = run_tcp_parser(iw, ip, p, h, st->head_len[d]);
-			if (!done && st->head_len[d] == DP_HEAD_DIR) {
-				iw->cnt.head_exhausted++;
+	if (st->pstate[d] != 1)
+		return;
+	enum parser p = st->parser[d];
+	int done;
+	if (p == P_OTHER) {
+		done = 1;
+	} else if (p == P_TLS_SERVER && !st->await_cert && st->pstate[0] != 2) {
+		/* the server answers before the client's hello is complete: keep its bytes */
+		done = 0;
+		goto keep;
+	} else if (st->head_len[d] == 0) {
+		done = run_tcp_parser(iw, ip, p, data, len);
+	keep:
+		if (!done) {
+			uint8_t *h = head_mem(iw, st);
+			if (h == NULL) {
 				done = 1;
+			} else {
+				uint32_t k = len < DP_HEAD_DIR ? len : DP_HEAD_DIR;
+				memcpy(h + d * DP_HEAD_DIR, data, k);
+				st->head_len[d] = (uint16_t)k;
 			}
 		}
-		if (done) {
-			st->pstate[d] = 2;
-			if (st->head != 0 && (st->pstate[d ^ 1] != 1 || st->head_len[d ^ 1] == 0))
-				head_put(iw, st);
-			else if (st->head != 0)
-				st->head_len[d] = 0;
+	} else {
+		uint8_t *h = head_mem(iw, st) + d * DP_HEAD_DIR;
+		uint32_t room = DP_HEAD_DIR - st->head_len[d];
+		uint32_t k = len < room ? len : room;
+		memcpy(h + st->head_len[d], data, k);
+		st->head_len[d] = (uint16_t)(st->head_len[d] + k);
+		if (p == P_TLS_SERVER && !st->await_cert && st->pstate[0] != 2)
+			done = 0;
+		else
+			done = run_tcp_parser(iw, ip, p, h, st->head_len[d]);
+		if (!done && st->head_len[d] == DP_HEAD_DIR) {
+			iw->cnt.head_exhausted++;
+			done = 1;
 		}
-		if (ip->f->id_flags & DP_ID_DECIDED)
-			return;
 	}
-	/* signatures */
-	enum dp_db sdb = d == 0 ? DP_DB_TCP_TOSERVER : DP_DB_TCP_TOCLIENT;
-	if (db->m.db[sdb] != NULL) {
-		if (st->hs[d] == NULL) {
-			st->hs[d] = dp_match_stream_open(&db->m, sdb);
-			if (st->hs[d] == NULL) {
-				iw->cnt.stream_exhausted++;
-				return;
+	if (done) {
+		st->pstate[d] = 2;
+		if (st->head != 0 && (st->pstate[d ^ 1] != 1 || st->head_len[d ^ 1] == 0))
+			head_put(iw, st);
+		else if (st->head != 0)
+			st->head_len[d] = 0;
+		/* a server that was waiting for the client's hello */
+		if (d == 0 && st->pstate[1] == 1 && st->parser[1] == P_TLS_SERVER &&
+		    st->await_cert && st->head_len[1] > 0 && !final(ip->f)) {
+			uint8_t *h = head_mem(iw, st);
+			struct dp_id_pkt sp = *ip;
+			sp.dir = 1;
+			if (h != NULL && run_tcp_parser(iw, &sp, P_TLS_SERVER, h + DP_HEAD_DIR,
+							st->head_len[1])) {
+				st->pstate[1] = 2;
+				head_put(iw, st);
 			}
 		}
-		int id = dp_match_stream_scan(&db->m, sdb, st->hs[d], iw->scratch, data, len, ip->sport);
-		if (id >= 0)
-			by_signature(iw, ip, sdb, id);
 	}
 }
 
 /* ---- UDP ---- */
 
 static bool
+realm_match(const char *realm, const char *domain)
+{
+	size_t r = strlen(realm), d = strlen(domain);
+	if (r < d || strcasecmp(realm + r - d, domain) != 0)
+		return false;
+	return r == d || realm[r - d - 1] == '.';
+}
+
+static bool
 stun_rules(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_stun *s)
 {
 	const struct dp_ident_db *db = iw->db;
+	char v[80];
 
 	for (unsigned a = 1; a <= db->napps; a++) {
 		const struct dp_app_info *ai = &db->app[a];
+		for (unsigned i = 0; i < ai->nstun_types; i++) {
+			if (s->type == ai->stun_types[i]) {
+				snprintf(v, sizeof(v), "message type 0x%04x", s->type);
+				decide(iw, ip, a, DP_M_STUN, DP_CONF_DPI, DP_F_STUN, i, v);
+				return true;
+			}
+		}
 		for (unsigned i = 0; i < ai->nstun_attrs; i++) {
 			if (dp_stun_has(s, ai->stun_attrs[i])) {
-				char v[32];
 				snprintf(v, sizeof(v), "attribute 0x%04x", ai->stun_attrs[i]);
+				decide(iw, ip, a, DP_M_STUN, DP_CONF_DPI, DP_F_STUN, i, v);
+				return true;
+			}
+		}
+		for (unsigned i = 0; i < ai->nstun_realms && s->realm[0]; i++) {
+			if (realm_match(s->realm, ai->stun_realms[i])) {
+				snprintf(v, sizeof(v), "realm %s", s->realm);
 				decide(iw, ip, a, DP_M_STUN, DP_CONF_DPI, DP_F_STUN, i, v);
 				return true;
 			}
 		}
 		for (unsigned i = 0; i < ai->nstun_software && s->software[0]; i++) {
 			if (strstr(s->software, ai->stun_software[i]) != NULL) {
-				decide(iw, ip, a, DP_M_STUN, DP_CONF_DPI, DP_F_STUN, i, s->software);
+				decide(iw, ip, a, DP_M_STUN, DP_CONF_DPI, DP_F_STUN, i,
+				       s->software);
 				return true;
 			}
 		}
@@ -737,6 +1094,152 @@ dns_learn(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_dns *m)
 	}
 }
 
+static inline uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+cand_reset(struct dp_ident_state *st, unsigned kind)
+{
+	if (st->cand_kind != kind) {
+		st->cand_kind = (uint8_t)kind;
+		st->cand_n = 0;
+		st->cand_a[0] = st->cand_a[1] = 0;
+		st->cand_b[0] = st->cand_b[1] = 0;
+	}
+}
+
+/*
+ * Protocols recognised over a few datagrams (see shapes.h for the formats). Each keeps
+ * what the last message said in the candidate fields and decides when the next agrees;
+ * a datagram a protocol never sends rejects it for the rest of the flow. Returns true if
+ * decided.
+ */
+static bool
+udp_shapes(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, uint32_t n)
+{
+	struct dp_ident_state *st = ip->st;
+	unsigned d = ip->dir;
+	uint8_t wt;
+
+	/* WireGuard: a handshake message (fixed size and type), or a run of transport data
+	 * with one receiver index and a rising counter; anything else rejects it (Tailscale
+	 * interleaves its disco messages with WireGuard on one socket) */
+	if (!(st->reject & DP_REJ_WG)) {
+		if (!dp_tailscale_disco(p, n) && dp_wireguard(p, n, &wt)) {
+			if (wt == 1 || wt == 2) {
+				by_protocol(iw, ip, DP_M_WIREGUARD, DP_F_HANDSHAKE,
+					    wt == 1 ? "handshake-initiation"
+						    : "handshake-response");
+				return true;
+			}
+			if (wt == 4) {
+				uint32_t idx = rd32(p + 4);
+				uint64_t ctr = le64(p + 8);
+				if (st->cand_kind == DP_CAND_WG_DATA && (st->cand_n & (1u << d)) &&
+				    st->cand_a[d] == idx && ctr > st->cand_b[d] &&
+				    ctr - st->cand_b[d] < 64) {
+					by_protocol(iw, ip, DP_M_WIREGUARD, DP_F_HANDSHAKE,
+						    "transport-data");
+					return true;
+				}
+				cand_reset(st, DP_CAND_WG_DATA);
+				st->cand_a[d] = idx;
+				st->cand_b[d] = ctr;
+				st->cand_n |= (uint8_t)(1u << d);
+			}
+		} else {
+			st->reject |= DP_REJ_WG;
+		}
+	}
+	/* OpenVPN: a hard reset, then the same sender's control or ack packet with the same
+	 * session id */
+	struct dp_openvpn o;
+	if (!(st->reject & DP_REJ_OPENVPN) && dp_openvpn_msg(p, n, &o) && o.key == 0) {
+		if (dp_openvpn_reset(o.op)) {
+			if (st->cand_kind != DP_CAND_OPENVPN || !(st->cand_n & (1u << d)) ||
+			    st->cand_b[d] != o.sid) {
+				cand_reset(st, DP_CAND_OPENVPN);
+				st->cand_b[d] = o.sid;
+				st->cand_n |= (uint8_t)(1u << d);
+			}
+		} else if (st->cand_kind == DP_CAND_OPENVPN && (st->cand_n & (1u << d)) &&
+			   st->cand_b[d] == o.sid &&
+			   (o.op == DP_OVPN_CONTROL || o.op == DP_OVPN_ACK ||
+			    o.op == DP_OVPN_CONTROL_WKC)) {
+			by_protocol(iw, ip, DP_M_OPENVPN, DP_F_HANDSHAKE, "reset+control");
+			return true;
+		}
+	} else if (st->cand_kind == DP_CAND_OPENVPN && (st->cand_n & (1u << d))) {
+		st->reject |= DP_REJ_OPENVPN; /* the sender of a reset spoke something else */
+	}
+	/* BitTorrent DHT: a KRPC dictionary */
+	if (dp_bt_dht(p, n)) {
+		by_protocol(iw, ip, DP_M_BITTORRENT, DP_F_HANDSHAKE, "dht");
+		return true;
+	}
+	/* uTP: the next packet of the direction keeps its connection id and advances its
+	 * timestamp (10 us to 10 s) and sequence number as the packet types say */
+	struct dp_utp u;
+	if (!(st->reject & DP_REJ_UTP)) {
+		if (dp_bt_utp(p, n, &u)) {
+			uint32_t prev_ts = (uint32_t)st->cand_b[d];
+			uint16_t prev_seq = (uint16_t)(st->cand_b[d] >> 32);
+			uint8_t prev_type = (uint8_t)(st->cand_a[d] >> 16);
+			uint32_t dt = u.ts - prev_ts;
+			if (st->cand_kind == DP_CAND_UTP && (st->cand_n & (1u << d)) &&
+			    (uint16_t)st->cand_a[d] == u.conn && dt >= 10 && dt <= 10000000 &&
+			    ((u.type == 0 && prev_type == 0 && u.seq == (uint16_t)(prev_seq + 1)) ||
+			     (u.type == 2 && prev_type == 2 && u.seq == prev_seq) ||
+			     (u.type != prev_type))) {
+				by_protocol(iw, ip, DP_M_BITTORRENT, DP_F_HANDSHAKE, "utp");
+				return true;
+			}
+			cand_reset(st, DP_CAND_UTP);
+			st->cand_a[d] = (uint32_t)u.type << 16 | u.conn;
+			st->cand_b[d] = (uint64_t)u.seq << 32 | u.ts;
+			st->cand_n |= (uint8_t)(1u << d);
+		} else if (st->cand_kind == DP_CAND_UTP) {
+			st->reject |= DP_REJ_UTP;
+		}
+	}
+	/* RDP over UDP: the client's SYN, or (mid-session) each side acknowledging a
+	 * sequence number the other sent */
+	if (d == 0 && st->dgrams[0] == 1 && dp_rdpudp_syn(p, n)) {
+		by_protocol(iw, ip, DP_M_RDP, DP_F_HANDSHAKE, "rdp-udp-syn");
+		return true;
+	}
+	if (!(st->reject & DP_REJ_RDPUDP)) {
+		uint32_t ack, seq;
+		bool has_seq;
+		if (dp_rdpudp_hdr(p, n, &ack, &seq, &has_seq)) {
+			if (st->rdp_sn[d ^ 1] != 0 && ack == st->rdp_sn[d ^ 1])
+				st->rdp_acked |= (uint8_t)(1u << d);
+			if (has_seq)
+				st->rdp_sn[d] = seq;
+			if (st->rdp_acked == 3) {
+				by_protocol(iw, ip, DP_M_RDP, DP_F_HANDSHAKE,
+					    "rdp-udp-acknowledged");
+				return true;
+			}
+		} else {
+			st->reject |= DP_REJ_RDPUDP;
+		}
+	}
+	return false;
+}
+
 void
 dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, uint32_t n)
 {
@@ -747,7 +1250,7 @@ dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, 
 
 	if (db == NULL || st == NULL || n == 0)
 		return;
-	if (f->id_flags & DP_ID_DECIDED) {
+	if (final(f)) {
 		/* kept reading: harvest DNS answers and STUN peers for attribution */
 		if (!(f->id_flags & DP_ID_KEEP) || f->app == 0)
 			return;
@@ -768,7 +1271,7 @@ dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, 
 	if (++st->dgrams[d] > db->udp_datagrams)
 		return;
 
-	/* DNS: a message that parses, on a DNS port or shaped like one */
+	/* DNS: a message that parses, on a DNS port */
 	if (ip->sport == 53 || ip->sport == 5353 || ip->cport == 5353) {
 		struct dp_dns m;
 		if (dp_dns_parse(p, n, &m) == DP_PARSE_OK) {
@@ -779,6 +1282,8 @@ dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, 
 					dns_learn(iw, ip, &m);
 				else
 					f->id_flags |= DP_ID_KEEP;
+			} else {
+				decide(iw, ip, 0, DP_M_DNS, DP_CONF_NONE, DP_F_NONE, 0, "");
 			}
 			return;
 		}
@@ -791,43 +1296,33 @@ dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, 
 		if (stun_rules(iw, ip, &s)) {
 			f->id_flags |= DP_ID_KEEP;
 			stun_learn(iw, ip, &s);
+			learn_local(iw, ip);
+			return;
 		}
 		goto signatures;
 	}
 	/* QUIC */
 	if (dp_quic_looks_like(p, n)) {
 		struct dp_quic q;
+		bool fresh = st->head == 0;
 		uint8_t *h = head_mem(iw, st);
+		if (h != NULL && fresh)
+			memset(h, 0, sizeof(struct dp_quic_crypto)); /* a block another flow used */
 		enum dp_parse r = dp_quic_parse(p, n, &q, (struct dp_quic_crypto *)h);
 		if (r != DP_PARSE_NO)
 			st->master = DP_M_QUIC;
 		if (r == DP_PARSE_OK) {
 			iw->cnt.quic_hellos++;
-			if (by_name(iw, ip, q.tls.sni, DP_F_QUIC, DP_M_QUIC)) {
-				learn(iw, ip, ip->family, ip->server, ip->sport, f->app, DP_ATTR_TLS,
-				      db->attr_ttl_max_us);
-				return;
-			}
 			head_put(iw, st);
+			if (!client_hello(iw, ip, &q.tls, DP_F_QUIC, DP_M_QUIC))
+				decide(iw, ip, 0, DP_M_QUIC, DP_CONF_NONE, DP_F_NONE, 0, "");
+			return;
 		}
 		if (r != DP_PARSE_NO)
 			goto signatures;
 	}
-	/* protocols that are their own application */
-	uint8_t wt;
-	if (dp_wireguard(p, n, &wt) && (wt == 1 || wt == 2)) {
-		by_protocol(iw, ip, DP_M_WIREGUARD, DP_F_HANDSHAKE,
-			    wt == 1 ? "handshake-initiation" : "handshake-response");
+	if (udp_shapes(iw, ip, p, n))
 		return;
-	}
-	if (d == 0 && st->dgrams[0] == 1 && dp_openvpn_udp(p, n)) {
-		by_protocol(iw, ip, DP_M_OPENVPN, DP_F_HANDSHAKE, "hard-reset");
-		return;
-	}
-	if (dp_bt_dht(p, n)) {
-		by_protocol(iw, ip, DP_M_BITTORRENT, DP_F_HANDSHAKE, "dht");
-		return;
-	}
 	/* masters */
 	uint8_t pt;
 	if (dp_dtls(p, n))
@@ -836,7 +1331,12 @@ dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, 
 		st->master = DP_M_RTP;
 signatures:;
 	enum dp_db sdb = d == 0 ? DP_DB_UDP_TOSERVER : DP_DB_UDP_TOCLIENT;
-	int id = dp_match_block(&db->m, sdb, iw->scratch, p, n, ip->sport);
+	int weak;
+	int id = dp_match_block(&db->m, sdb, iw->scratch, p, n, ip->sport, &weak);
 	if (id >= 0)
 		by_signature(iw, ip, sdb, id);
+	else if (weak >= 0)
+		weak_signature(iw, ip, sdb, weak);
+	if (final(f) && f->conf == DP_CONF_DPI)
+		learn_local(iw, ip);
 }

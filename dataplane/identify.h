@@ -72,25 +72,37 @@ enum dp_field {
 	DP_F_BANNER,      /* SSH identification string */
 	DP_F_PREFIX,      /* a published service prefix */
 	DP_F_ATTRIBUTION, /* learned from another flow */
+	DP_F_HELLO,       /* a "tls" signature on the ClientHello ("sni=...;alpn=...;") */
+	DP_F_PORT,        /* a registered port, for a flow that carried no payload */
 	DP_F__COUNT
 };
 
 /* Flow identification flags (struct dp_flow.id_flags). */
-#define DP_ID_DECIDED          0x01
-#define DP_ID_NON_HTTP_80      0x02 /* tcp/80 carrying something that is not HTTP */
-#define DP_ID_NON_TLS_443      0x04 /* tcp/443 carrying something that is not TLS */
-#define DP_ID_CONNECT_NON_WEB  0x08 /* HTTP CONNECT to a port other than 80, 443, 8080, 8443 */
-#define DP_ID_KEEP             0x10 /* decided, but still read a few packets (DNS answers, STUN peers) */
+#define DP_ID_DECIDED         0x01
+#define DP_ID_NON_HTTP_80     0x02 /* tcp/80 carrying something that is not HTTP */
+#define DP_ID_NON_TLS_443     0x04 /* tcp/443 carrying something that is not TLS */
+#define DP_ID_CONNECT_NON_WEB 0x08 /* HTTP CONNECT to a port other than 80, 443, 8080, 8443 */
+#define DP_ID_KEEP            0x10 /* decided, but still read a few packets (DNS answers, STUN peers) */
+#define DP_ID_PAYLOAD         0x20 /* some payload was seen (either direction) */
+#define DP_ID_PROVISIONAL     0x40 /* decided by address; payload evidence may still replace it */
 
 struct dp_app_info {
 	char name[CFG_APP_NAME];
 	uint8_t category;
 	uint16_t stun_attrs[CFG_APP_STUN_ATTRS];
 	unsigned nstun_attrs;
+	uint16_t stun_types[CFG_APP_STUN_ATTRS];
+	unsigned nstun_types;
 	char stun_software[CFG_APP_STUN_SW][64];
 	unsigned nstun_software;
+	char stun_realms[CFG_APP_STUN_REALM][64];
+	unsigned nstun_realms;
 	struct cfg_portrange ports[CFG_APP_PORTS];
 	unsigned nports;
+	struct cfg_portrange prefix_ports[CFG_APP_PORTS];
+	unsigned nprefix_ports;
+	struct cfg_portrange service_ports[CFG_APP_PORTS];
+	unsigned nservice_ports;
 };
 
 /* Everything identification reads: built from the catalogue, immutable, in the snapshot. */
@@ -104,10 +116,10 @@ struct dp_ident_db {
 	struct rte_lpm6 *lpm6;
 	hs_scratch_t *scratch[DP_ID_MAX_WORKERS];
 	/* tunables */
-	uint32_t udp_datagrams;    /* datagrams per direction inspected before giving up */
-	uint32_t keep_packets;     /* packets read after a decision that keeps reading */
+	uint32_t udp_datagrams; /* datagrams per direction inspected before giving up */
+	uint32_t keep_packets;  /* packets read after a decision that keeps reading */
 	uint64_t attr_ttl_min_us, attr_ttl_max_us;
-	bool learn;                /* feed the attribution cache */
+	bool learn; /* feed the attribution cache */
 };
 
 /* Build from a catalogue (control core). Returns 0, or -1 with messages in d. */
@@ -124,21 +136,36 @@ const char *dp_field_name(unsigned f);
 
 /* How a flow was identified: kept per flow position, read when its record is written. */
 struct dp_flow_info {
-	uint16_t rule;         /* host pattern or signature index within the application */
-	uint8_t field;         /* enum dp_field */
-	uint8_t name_field;    /* which field name[] came from (SNI, Host, DNS, QUIC, cert) */
+	uint16_t rule;          /* host pattern or signature index within the application */
+	uint8_t field;          /* enum dp_field */
+	uint8_t name_field;     /* which field name[] came from (SNI, Host, DNS, QUIC, cert) */
 	uint32_t decided_after; /* packets of the flow seen when it was decided */
-	char value[64];        /* the evidence value: matched name, signature, banner ... */
-	char name[96];         /* the server name seen (SNI, Host, query), decided or not */
+	char value[64];         /* the evidence value: matched name, signature, banner ... */
+	char name[96];          /* the server name seen (SNI, Host, query), decided or not */
 };
 
 /* ---- per flow (in its inspection context) ---- */
 
 #define DP_HEAD_DIR 4096 /* first bytes of a direction kept for a parser that needs more */
 
+/* A protocol recognised over several messages: what the first one said, for the next. */
+enum dp_cand_kind {
+	DP_CAND_NONE,
+	DP_CAND_OPENVPN, /* a hard reset: a = sender direction, b = session id */
+	DP_CAND_WG_INIT, /* a handshake initiation: a = sender index */
+	DP_CAND_WG_DATA, /* transport data: a = receiver index, b = counter, by direction */
+	DP_CAND_UTP,     /* a uTP packet: a = type and connection id, b = seq and timestamp */
+};
+
+/* Rejections: the flow showed a message that the protocol never sends. */
+#define DP_REJ_WG      0x01
+#define DP_REJ_UTP     0x02
+#define DP_REJ_RDPUDP  0x04
+#define DP_REJ_OPENVPN 0x08
+
 struct dp_ident_state {
-	hs_stream_t *hs[2];  /* TCP signature streams, by direction */
-	uint32_t head;       /* head block + 1 (2 x DP_HEAD_DIR, or QUIC CRYPTO state) */
+	hs_stream_t *hs[2]; /* TCP signature streams, by direction */
+	uint32_t head;      /* head block + 1 (2 x DP_HEAD_DIR, or QUIC CRYPTO state) */
 	uint16_t head_len[2];
 	uint8_t parser[2];   /* which parser reads each direction */
 	uint8_t pstate[2];   /* 0 not started, 1 parsing, 2 done */
@@ -146,6 +173,16 @@ struct dp_ident_state {
 	uint8_t master;      /* the best master protocol so far */
 	uint8_t await_cert;  /* TLS 1.2: the names may come in the server's certificate */
 	uint16_t kept;       /* packets read since a decision that keeps reading */
+	uint16_t prefix_app; /* a prefix that could not decide alone (port, TLS without a name) */
+	uint16_t weak_app;   /* the application of weak signature matches so far */
+	uint8_t weak_hits;
+	uint8_t cand_kind; /* enum dp_cand_kind */
+	uint8_t reject;    /* DP_REJ_* */
+	uint8_t cand_n;    /* messages that agreed so far */
+	uint32_t cand_a[2];
+	uint64_t cand_b[2];
+	uint32_t rdp_sn[2]; /* RDP-UDP: the last sequence number each side sent */
+	uint8_t rdp_acked;  /* sides that acknowledged the other's */
 };
 
 /* ---- per worker ---- */
@@ -153,9 +190,8 @@ struct dp_ident_state {
 struct dp_id_counters {
 	uint64_t decided[DP_CONF_DPI + 1]; /* by confidence ([0]: unknown at the end) */
 	uint64_t by_field[DP_F__COUNT];
-	uint64_t tls_hellos, tls_certs, http_requests, dns_messages, stun_messages,
-		quic_hellos;
-	uint64_t head_exhausted;  /* parsers that wanted more bytes than a head could get */
+	uint64_t tls_hellos, tls_certs, http_requests, dns_messages, stun_messages, quic_hellos;
+	uint64_t head_exhausted;   /* parsers that wanted more bytes than a head could get */
 	uint64_t stream_exhausted; /* flows whose signature stream could not open (pool empty) */
 	uint64_t apps[CFG_APP_MAX + 1]; /* flows decided for each application */
 };
@@ -176,12 +212,12 @@ struct dp_id_worker {
 /* What the engine needs to know about the packet at hand. */
 struct dp_id_pkt {
 	struct dp_flow *f;
-	uint32_t pos;                 /* flow position, for its info */
-	struct dp_ident_state *st;    /* NULL: the flow has no inspection context */
-	unsigned dir;                 /* DP_TOSERVER or DP_TOCLIENT */
+	uint32_t pos;              /* flow position, for its info */
+	struct dp_ident_state *st; /* NULL: the flow has no inspection context */
+	unsigned dir;              /* DP_TOSERVER or DP_TOCLIENT */
 	int family;
 	const uint8_t *client, *server;
-	uint16_t cport, sport;        /* client port, server port */
+	uint16_t cport, sport; /* client port, server port */
 	uint8_t proto;
 	uint64_t now_us;
 };
@@ -193,17 +229,20 @@ uint64_t dp_head_pool_in_use(const struct dp_head_pool *p);
 /* A flow starts: attribution and prefixes may decide it at once. */
 void dp_id_start(struct dp_id_worker *iw, struct dp_id_pkt *ip);
 /* New in-order TCP bytes of direction ip->dir (data NULL: a gap of len bytes). */
-void dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
-		  uint32_t len);
+void dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data, uint32_t len);
 /* A UDP datagram's payload. */
 void dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 		    uint32_t len);
 /* Is the flow past needing its inspection context? */
-bool dp_id_done(const struct dp_id_pkt *ip);
+bool dp_id_done(const struct dp_id_worker *iw, const struct dp_id_pkt *ip);
 /* Free the flow's identification resources (signature streams, head buffers). */
 void dp_id_release(struct dp_id_worker *iw, struct dp_ident_state *st);
 /* The flow ends (or stops being inspected) undecided: settle it as unknown. */
 void dp_id_settle(struct dp_id_worker *iw, struct dp_flow *f, uint32_t pos,
 		  struct dp_ident_state *st);
+/* The flow ended having carried no payload at all: if its server port is an application's
+ * registered port (catalogue service_ports), report that, with confidence "port". */
+void dp_id_port_fallback(struct dp_id_worker *iw, struct dp_flow *f, uint32_t pos, uint8_t proto,
+			 uint16_t server_port);
 
 #endif /* DP_IDENTIFY_H */

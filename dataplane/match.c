@@ -24,8 +24,8 @@
 #include <openssl/evp.h>
 #include <rte_malloc.h>
 
-static const char *const db_names[DP_DB__COUNT] = { "host", "tcp-toserver", "tcp-toclient",
-						    "udp-toserver", "udp-toclient" };
+static const char *const db_names[DP_DB__COUNT] = { "host",         "tcp-toserver", "tcp-toclient",
+						    "udp-toserver", "udp-toclient", "tls-hello" };
 
 struct expr_set {
 	unsigned n, cap;
@@ -159,20 +159,30 @@ flatten(const struct cfg_catalogue *cat, struct expr_set *sets)
 		}
 		for (unsigned i = 0; i < app->nsigs; i++) {
 			const struct cfg_app_sig *sg = &app->sigs[i];
-			struct dp_pattern pat = { .app = (uint16_t)(a + 1), .rule = (uint16_t)i };
+			struct dp_pattern pat = { .app = (uint16_t)(a + 1),
+						  .rule = (uint16_t)i,
+						  .weak = sg->weak };
 			struct cfg_portrange pr;
 			hs_expr_ext_t ext = none;
 			unsigned flags = HS_FLAG_DOTALL | HS_FLAG_SINGLEMATCH |
 					 (sg->caseless ? HS_FLAG_CASELESS : 0);
 			if (sg->port[0] != '\0' && cfg_parse_portrange(sg->port, &pr) == 0) {
 				pat.port_proto =
-					pr.proto ? pr.proto : (sg->proto == CFG_SIG_TCP ? 6 : 17);
+					pr.proto ? pr.proto : (sg->proto == CFG_SIG_UDP ? 17 : 6);
 				pat.port_lo = pr.lo;
 				pat.port_hi = pr.hi;
 			}
 			if (sg->depth != 0) {
 				ext.flags = HS_EXT_FLAG_MAX_OFFSET;
 				ext.max_offset = sg->depth;
+			}
+			if (sg->proto == CFG_SIG_TLS) {
+				char *re = sig_regex(sg);
+				if (re == NULL ||
+				    set_add(&sets[DP_DB_TLS_HELLO], re, flags, &ext, pat,
+					    &sg->where, sg->name, app->name) != 0)
+					return -1;
+				continue;
 			}
 			for (int dir = CFG_DIR_TOSERVER; dir <= CFG_DIR_TOCLIENT; dir++) {
 				if (sg->dir != CFG_DIR_ANY && sg->dir != dir)
@@ -378,6 +388,7 @@ struct scan_ctx {
 	uint16_t weight;
 	uint16_t server_port;
 	bool want_best; /* hosts: keep scanning for a more specific pattern */
+	int weak;       /* the first weak signature that matched */
 };
 
 static bool
@@ -397,6 +408,11 @@ on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned f
 	(void)flags;
 	if (!port_ok(p, c->server_port))
 		return 0;
+	if (p->weak) {
+		if (c->weak < 0)
+			c->weak = (int)id;
+		return 0; /* a strong match may still come */
+	}
 	if (c->best < 0 || p->weight > c->weight) {
 		c->best = (int)id;
 		c->weight = p->weight;
@@ -407,7 +423,7 @@ on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned f
 int
 dp_match_host(const struct dp_matcher *m, hs_scratch_t *scratch, const char *name, uint32_t len)
 {
-	struct scan_ctx c = { m->pat[DP_DB_HOST], -1, 0, 0, true };
+	struct scan_ctx c = { m->pat[DP_DB_HOST], -1, 0, 0, true, -1 };
 
 	if (m->db[DP_DB_HOST] == NULL || len == 0)
 		return -1;
@@ -417,13 +433,17 @@ dp_match_host(const struct dp_matcher *m, hs_scratch_t *scratch, const char *nam
 
 int
 dp_match_block(const struct dp_matcher *m, enum dp_db db, hs_scratch_t *scratch,
-	       const uint8_t *data, uint32_t len, uint16_t server_port)
+	       const uint8_t *data, uint32_t len, uint16_t server_port, int *weak)
 {
-	struct scan_ctx c = { m->pat[db], -1, 0, server_port, false };
+	struct scan_ctx c = { m->pat[db], -1, 0, server_port, false, -1 };
 
+	if (weak != NULL)
+		*weak = -1;
 	if (m->db[db] == NULL || len == 0)
 		return -1;
 	hs_scan(m->db[db], (const char *)data, len, 0, scratch, on_match, &c);
+	if (weak != NULL)
+		*weak = c.weak;
 	return c.best;
 }
 
@@ -439,13 +459,18 @@ dp_match_stream_open(const struct dp_matcher *m, enum dp_db db)
 
 int
 dp_match_stream_scan(const struct dp_matcher *m, enum dp_db db, hs_stream_t *s,
-		     hs_scratch_t *scratch, const uint8_t *data, uint32_t len, uint16_t server_port)
+		     hs_scratch_t *scratch, const uint8_t *data, uint32_t len, uint16_t server_port,
+		     int *weak)
 {
-	struct scan_ctx c = { m->pat[db], -1, 0, server_port, false };
+	struct scan_ctx c = { m->pat[db], -1, 0, server_port, false, -1 };
 
+	if (weak != NULL)
+		*weak = -1;
 	if (s == NULL || len == 0)
 		return -1;
 	hs_scan_stream(s, (const char *)data, len, 0, scratch, on_match, &c);
+	if (weak != NULL)
+		*weak = c.weak;
 	return c.best;
 }
 

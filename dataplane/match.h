@@ -10,6 +10,7 @@
  *   DP_DB_TCP_TOCLIENT  streaming mode: reassembled TCP, server to client
  *   DP_DB_UDP_TOSERVER  block mode: UDP datagrams from the client
  *   DP_DB_UDP_TOCLIENT  block mode: UDP datagrams from the server
+ *   DP_DB_TLS_HELLO     block mode: "sni=NAME;alpn=A,B;" of a TLS or QUIC ClientHello
  *
  * Building (control core): every expression is compiled with its pattern id; a compile
  * error names the application, the signature and its file:line. Compiled databases are
@@ -37,6 +38,7 @@ enum dp_db {
 	DP_DB_TCP_TOCLIENT,
 	DP_DB_UDP_TOSERVER,
 	DP_DB_UDP_TOCLIENT,
+	DP_DB_TLS_HELLO,
 	DP_DB__COUNT
 };
 
@@ -46,6 +48,7 @@ struct dp_pattern {
 	uint16_t rule;      /* host index or signature index within the application */
 	uint16_t weight;    /* host patterns: more specific patterns win */
 	uint8_t port_proto; /* signature port constraint: 0 none, 6, 17 */
+	uint8_t weak;       /* a weak signature (see cfg_app_sig.weak) */
 	uint16_t port_lo, port_hi;
 };
 
@@ -71,11 +74,12 @@ int dp_match_host(const struct dp_matcher *m, hs_scratch_t *scratch, const char 
 		  uint32_t len);
 
 /*
- * Scan a datagram (db is DP_DB_UDP_*). Returns the first matching pattern id whose port
- * constraint holds for server_port, or -1.
+ * Scan a datagram or a hello line (db is DP_DB_UDP_* or DP_DB_TLS_HELLO). Returns the first
+ * matching strong pattern id whose port constraint holds for server_port, or -1; *weak
+ * (if not NULL) receives the first weak pattern that matched, or -1.
  */
 int dp_match_block(const struct dp_matcher *m, enum dp_db db, hs_scratch_t *scratch,
-		   const uint8_t *data, uint32_t len, uint16_t server_port);
+		   const uint8_t *data, uint32_t len, uint16_t server_port, int *weak);
 
 /*
  * Streams. Open lazily (state from the calling worker's pool: NULL if it is empty), scan
@@ -84,7 +88,7 @@ int dp_match_block(const struct dp_matcher *m, enum dp_db db, hs_scratch_t *scra
 hs_stream_t *dp_match_stream_open(const struct dp_matcher *m, enum dp_db db);
 int dp_match_stream_scan(const struct dp_matcher *m, enum dp_db db, hs_stream_t *s,
 			 hs_scratch_t *scratch, const uint8_t *data, uint32_t len,
-			 uint16_t server_port);
+			 uint16_t server_port, int *weak);
 void dp_match_stream_close(hs_stream_t *s);
 
 /*

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * STUN parsing. A message is accepted only when the header is consistent (two leading zero
- * bits, a length that is a multiple of 4 and fits) and every attribute lies within the
- * message: random UDP payloads rarely pass that, so a match is strong evidence. Without the
- * magic cookie (classic STUN), the method must be one of the classic ones.
+ * STUN parsing. A message is accepted only when the header is consistent and the attributes
+ * tile the message exactly: random payloads rarely pass that, so a match is strong
+ * evidence. Without the magic cookie (classic STUN), the type must be a classic one. The
+ * leniencies (length not a multiple of 4, unpadded attributes, the FF10 wrapper) are each
+ * what a deployed implementation sends (see stun.h), and each still requires the exact
+ * tiling.
  */
 #include "stun.h"
 
@@ -57,44 +59,117 @@ address(struct dp_stun *out, uint16_t attr, const uint8_t *v, uint16_t vl, bool 
 	out->naddrs++;
 }
 
+/* The classic (RFC 3489) message types, for messages without the magic cookie: Binding,
+ * Shared Secret, Allocate, Send, Data indication, Set Active Destination (requests,
+ * responses, errors), as listed by RFC 3489 §11.1 and draft-rosenberg-midcom-turn. */
+static bool
+classic_type(uint16_t t)
+{
+	switch (t) {
+	case 0x0001:
+	case 0x0101:
+	case 0x0111:
+	case 0x0002:
+	case 0x0102:
+	case 0x0112:
+	case 0x0003:
+	case 0x0103:
+	case 0x0113:
+	case 0x0004:
+	case 0x0104:
+	case 0x0114:
+	case 0x0115:
+	case 0x0006:
+	case 0x0106:
+	case 0x0116: return true;
+	default: return false;
+	}
+}
+
+/* Does an attribute header at a fit, with its value, before end? */
+static bool
+attr_fits(const uint8_t *a, const uint8_t *end)
+{
+	return end - a >= 4 && (uint32_t)(end - a - 4) >= rd16(a + 2);
+}
+
+static void
+text(char *dst, unsigned cap, const uint8_t *v, uint16_t vl)
+{
+	uint32_t n = vl < cap - 1 ? vl : cap - 1;
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] = (v[i] >= 0x20 && v[i] < 0x7f) ? (char)v[i] : '?';
+	dst[n] = '\0';
+}
+
+static bool
+ms_attr(uint16_t t)
+{
+	switch (t) {
+	case 0x8006:
+	case 0x8008:
+	case 0x8020:
+	case 0x8023:
+	case 0x8029:
+	case 0x802a:
+	case 0x8032:
+	case 0x8036:
+	case 0x8037:
+	case 0x8038:
+	case 0x8050:
+	case 0x8054:
+	case 0x8055:
+	case 0x8070:
+	case 0x8090:
+	case 0x8095: return true;
+	default: return false;
+	}
+}
+
 enum dp_parse
-dp_stun_parse(const uint8_t *p, uint32_t len, struct dp_stun *out)
+dp_stun_parse_msg(const uint8_t *p, uint32_t len, bool exact, struct dp_stun *out)
 {
 	memset(out, 0, sizeof(*out));
+	/* [MS-TURN] 2.2.3 multiplexed TURN: FF10, length of the rest, 8-byte session id */
+	if (exact && len >= 12 + 20 && p[0] == 0xff && p[1] == 0x10 && rd16(p + 2) + 4u == len) {
+		enum dp_parse r = dp_stun_parse_msg(p + 12, len - 12, true, out);
+		out->ms_mux = r == DP_PARSE_OK;
+		out->ms |= out->ms_mux;
+		/* the wrapper is MS-TURN's: reported as its MAGIC-COOKIE attribute */
+		if (out->ms_mux && !dp_stun_has(out, 0x000f) && out->nattrs < DP_STUN_ATTRS)
+			out->attrs[out->nattrs++] = 0x000f;
+		return r;
+	}
 	if (len < 20 || (p[0] & 0xc0) != 0)
 		return DP_PARSE_NO;
 	uint16_t type = rd16(p), mlen = rd16(p + 2);
-	if ((mlen & 3) != 0 || 20u + mlen > len)
+	if (type == 0 || 20u + mlen > len || (exact && 20u + mlen != len))
+		return DP_PARSE_NO;
+	if ((mlen & 3) != 0 && 20u + mlen != len)
 		return DP_PARSE_NO;
 	out->type = type;
 	out->length = mlen;
 	out->cookie = rd32(p + 4) == COOKIE;
-	if (!out->cookie) {
-		/* classic STUN (RFC 3489) or early MS-TURN: Binding, Shared Secret, Allocate,
-		 * Send, Data, Set Active Destination (requests, responses, errors) */
-		uint16_t method = type & 0x3eef;
-		if (method != 0x001 && method != 0x002 && method != 0x003 && method != 0x004 &&
-		    method != 0x005 && method != 0x006 && method != 0x007 && method != 0x008 &&
-		    method != 0x009)
-			return DP_PARSE_NO;
-		if (mlen == 0)
-			return DP_PARSE_NO; /* too little to tell it from noise */
-	}
 	const uint8_t *a = p + 20, *end = p + 20 + mlen;
+	if (!out->cookie) {
+		/* MS-TURN Data indications carry no cookie but open with the MAGIC-COOKIE
+		 * attribute ([MS-TURN] 2.2.2.1: type 0x000F, value 0x72C64BC6) */
+		bool ms_cookie = mlen >= 8 && rd16(a) == 0x000f && rd16(a + 2) == 4 &&
+				 rd32(a + 4) == 0x72c64bc6u;
+		if (!ms_cookie && (!classic_type(type) || mlen == 0))
+			return DP_PARSE_NO;
+	}
 	while (a < end) {
-		if (end - a < 4)
+		if (!attr_fits(a, end))
 			return DP_PARSE_NO;
 		uint16_t t = rd16(a), vl = rd16(a + 2);
 		const uint8_t *v = a + 4;
-		uint32_t padded = (vl + 3u) & ~3u;
-		if ((uint32_t)(end - v) < vl)
-			return DP_PARSE_NO;
-		if (out->nattrs < DP_STUN_ATTRS)
+		/* 0x000F is MS-TURN's MAGIC-COOKIE only with its value (RFC 3489's
+		 * REFLECTED-FROM otherwise, which is not reported) */
+		bool ms_cookie_attr = t == 0x000f && vl == 4 && rd32(v) == 0x72c64bc6u;
+		if (out->nattrs < DP_STUN_ATTRS && (t != 0x000f || ms_cookie_attr))
 			out->attrs[out->nattrs++] = t;
-		if (t >= 0x8000 && t <= 0x80ff &&
-		    (t == 0x8008 || t == 0x8050 || t == 0x8054 || t == 0x8055 || t == 0x8070 ||
-		     t == 0x8020 || t == 0x8023 || t == 0x8029 || t == 0x802a || t == 0x8032 ||
-		     t == 0x8036 || t == 0x8037 || t == 0x8038 || t == 0x8090 || t == 0x8095))
+		if (ms_attr(t) || ms_cookie_attr)
 			out->ms = true;
 		switch (t) {
 		case 0x0001: /* MAPPED-ADDRESS */
@@ -106,20 +181,54 @@ dp_stun_parse(const uint8_t *p, uint32_t len, struct dp_stun *out)
 			address(out, t, v, vl, out->cookie, p);
 			break;
 		case 0x8022: /* SOFTWARE */
-		{
-			uint32_t n =
-				vl < sizeof(out->software) - 1 ? vl : sizeof(out->software) - 1;
-			for (uint32_t i = 0; i < n; i++)
-				out->software[i] = (v[i] >= 0x20 && v[i] < 0x7f) ? (char)v[i] : '?';
-			out->software[n] = '\0';
+			text(out->software, sizeof(out->software), v, vl);
 			break;
-		}
+		case 0x0014: /* REALM */ text(out->realm, sizeof(out->realm), v, vl); break;
 		default: break;
 		}
-		/* the last attribute's padding may be missing in some implementations */
-		if ((uint32_t)(end - v) < padded)
-			break;
-		a = v + padded;
+		/* next: after the padding (RFC 8489 §14), unless that does not tile the message
+		 * and the unpadded position does (MS-TURN does not pad) */
+		const uint8_t *padded = v + ((vl + 3u) & ~3u), *bare = v + vl;
+		if (padded == end || (padded < end && attr_fits(padded, end)))
+			a = padded;
+		else if (bare == end || (bare < end && attr_fits(bare, end)))
+			a = bare;
+		else
+			return DP_PARSE_NO;
 	}
 	return DP_PARSE_OK;
+}
+
+enum dp_parse
+dp_stun_parse(const uint8_t *p, uint32_t len, struct dp_stun *out)
+{
+	return dp_stun_parse_msg(p, len, true, out);
+}
+
+enum dp_parse
+dp_stun_tcp(const uint8_t *p, uint32_t len, struct dp_stun *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len < 2)
+		return DP_PARSE_MORE;
+	/* RFC 4571: the length prefix covers exactly one message */
+	if (p[0] < 0x40 && len >= 2 + 8 && rd32(p + 6) == COOKIE) {
+		uint32_t fl = rd16(p);
+		if (fl < 20 || rd16(p + 4) + 20u != fl)
+			return DP_PARSE_NO;
+		if (len < 2 + fl)
+			return DP_PARSE_MORE;
+		return dp_stun_parse_msg(p + 2, fl, true, out);
+	}
+	if (len >= 8 && (p[0] & 0xc0) == 0 && rd32(p + 4) == COOKIE) {
+		uint32_t ml = 20u + rd16(p + 2);
+		if (len < ml)
+			return DP_PARSE_MORE;
+		if (dp_stun_parse_msg(p, ml, true, out) != DP_PARSE_OK)
+			return DP_PARSE_NO;
+		return DP_PARSE_OK;
+	}
+	if (len < 10)
+		return (p[0] & 0xc0) == 0 || p[0] < 0x40 ? DP_PARSE_MORE : DP_PARSE_NO;
+	return DP_PARSE_NO;
 }

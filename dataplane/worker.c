@@ -154,6 +154,8 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 		end_inspection(w, f);
 	else if (w->snap->identify && w->ident.info != NULL)
 		dp_id_settle(&w->ident, f, pos, NULL);
+	if (w->snap->identify && w->ident.info != NULL)
+		dp_id_port_fallback(&w->ident, f, pos, k->proto, k->port[init ^ 1]);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DP_EV_FLOW;
 	ev.reason = (uint8_t)why;
@@ -304,6 +306,8 @@ flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, ui
 		return V_FORWARD;
 	}
 	dp_flow_update(w->flows, f, pk, side, npkts, bytes, w->now_ms);
+	if (pk->payload_len > 0)
+		f->id_flags |= DP_ID_PAYLOAD;
 	unsigned dir = dp_flow_dir(f, side);
 	bool inspect_tcp = pk->proto == DP_PROTO_TCP && snap->reassembly;
 	bool inspect_udp = pk->proto == DP_PROTO_UDP && snap->identify;
@@ -345,7 +349,7 @@ flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, ui
 			v = tcp_stream(w, f, pk, dir);
 		else if (pk->proto == DP_PROTO_UDP)
 			dp_id_datagram(&w->ident, &ip, pk->payload, pk->payload_len);
-		if (f->ictx != 0 && dp_id_done(&ip))
+		if (f->ictx != 0 && dp_id_done(&w->ident, &ip))
 			end_inspection(w, f);
 	}
 	w->cur = NULL;

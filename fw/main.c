@@ -251,6 +251,7 @@ snapshot_from(const struct fw_app *app)
 	snap->replay = app->opt.replay != NULL;
 	snap->age_budget = c->flow.age_batch;
 	snap->decode.max_ip6_ext = c->decode.max_ip6_ext;
+	snap->decode.ip4_csum_checked = c->decode.ip4_csum_ignore != 0;
 	snap->identify = c->inspect.identify && app->cat != NULL;
 	return snap;
 }
