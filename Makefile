@@ -53,7 +53,8 @@ $(BIN): $(BUILD)/obj/fw/main.o $(BUILD)/libbw.a
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(GEN): $(BUILD)/obj/tests/gen/bwgen.o $(BUILD)/obj/tests/gen/pkt.o
+$(GEN): $(BUILD)/obj/tests/gen/bwgen.o $(BUILD)/obj/tests/gen/pkt.o \
+	$(BUILD)/obj/tests/gen/apps.o $(BUILD)/obj/tests/gen/proto.o
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -124,7 +125,12 @@ $(BUILD)/bench/flowmem: $(BUILD)/obj/tests/bench/flowmem.o $(BUILD)/libbw.a
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-bench: $(BIN) $(GEN) $(BUILD)/bench/flowmem
+$(BUILD)/bench/attribbench: $(BUILD)/obj/tests/bench/attribbench.o $(BUILD)/libbw.a
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: $(BIN) $(GEN) $(BUILD)/bench/flowmem $(BUILD)/bench/attribbench
 	bash tests/bench/run.sh
 
 clean:

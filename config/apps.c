@@ -324,8 +324,9 @@ check_app(const struct cfg_app *a, struct cfg_diag *d)
 					     "[tcp:|udp:]PORT[-PORT]",
 					     a->name, plists[k].what, plists[k].list[i]);
 		}
+	/* a realm is matched literally (it and its subdomains): a '*' would never match */
 	for (unsigned i = 0; i < a->stun.nrealms; i++)
-		if (!host_pattern_ok(a->stun.realms[i]))
+		if (!host_pattern_ok(a->stun.realms[i]) || strchr(a->stun.realms[i], '*') != NULL)
 			cfg_diag_add(d, &a->where,
 				     "application '%s': STUN realm \"%s\" is not a domain name",
 				     a->name, a->stun.realms[i]);

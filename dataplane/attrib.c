@@ -155,7 +155,8 @@ dp_attrib_receive(struct dp_attrib *a, unsigned budget)
 	unsigned total = 0, n;
 
 	while (total < budget &&
-	       (n = rte_ring_sc_dequeue_burst_elem(a->inbox, e, sizeof(e[0]), 16, NULL)) > 0) {
+	       (n = rte_ring_sc_dequeue_burst_elem(a->inbox, e, sizeof(e[0]),
+						   RTE_MIN(16u, budget - total), NULL)) > 0) {
 		for (unsigned i = 0; i < n; i++)
 			insert(a, &e[i]);
 		a->cnt.received += n;

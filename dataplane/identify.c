@@ -39,6 +39,7 @@
 #include <rte_malloc.h>
 
 #include "attrib.h"
+#include "counters.h"
 #include "dns.h"
 #include "flow.h"
 #include "http.h"
@@ -267,7 +268,7 @@ head_mem(struct dp_id_worker *iw, struct dp_ident_state *st)
 {
 	if (st->head == 0) {
 		if (iw->heads == NULL || iw->heads->top == 0) {
-			iw->cnt.head_exhausted++;
+			DP_CNT_INC(iw->cnt.head_exhausted);
 			return NULL;
 		}
 		st->head = iw->heads->stack[--iw->heads->top];
@@ -397,9 +398,9 @@ decide(struct dp_id_worker *iw, struct dp_id_pkt *ip, unsigned app, unsigned mas
 			return;
 		}
 		/* payload evidence replaces the address's */
-		iw->cnt.decided[f->conf]--;
-		iw->cnt.by_field[info->field]--;
-		iw->cnt.apps[f->app]--;
+		DP_CNT_ADD(iw->cnt.decided[f->conf], -1);
+		DP_CNT_ADD(iw->cnt.by_field[info->field], -1);
+		DP_CNT_ADD(iw->cnt.apps[f->app], -1);
 		f->id_flags &= (uint8_t)~DP_ID_PROVISIONAL;
 		if (f->app != app)
 			info->decided_after = f->pkts[0] + f->pkts[1];
@@ -416,9 +417,9 @@ decide(struct dp_id_worker *iw, struct dp_id_pkt *ip, unsigned app, unsigned mas
 	info->field = (uint8_t)field;
 	info->rule = (uint16_t)rule;
 	snprintf(info->value, sizeof(info->value), "%s", value ? value : "");
-	iw->cnt.decided[conf]++;
-	iw->cnt.by_field[field]++;
-	iw->cnt.apps[app]++;
+	DP_CNT_INC(iw->cnt.decided[conf]);
+	DP_CNT_INC(iw->cnt.by_field[field]);
+	DP_CNT_INC(iw->cnt.apps[app]);
 }
 
 /* Is the flow's verdict final (nothing more to read for identification)? */
@@ -441,7 +442,8 @@ dp_id_settle(struct dp_id_worker *iw, struct dp_flow *f, uint32_t pos, struct dp
 	f->app = 0;
 	f->conf = DP_CONF_NONE;
 	iw->info[pos].decided_after = f->pkts[0] + f->pkts[1];
-	iw->cnt.decided[DP_CONF_NONE]++;
+	DP_CNT_INC(iw->cnt.decided[DP_CONF_NONE]);
+	DP_CNT_INC(iw->cnt.apps[0]);
 }
 
 void
@@ -457,7 +459,8 @@ dp_id_port_fallback(struct dp_id_worker *iw, struct dp_flow *f, uint32_t pos, ui
 		if (!port_in(ai->service_ports, ai->nservice_ports, proto, server_port))
 			continue;
 		struct dp_flow_info *info = &iw->info[pos];
-		iw->cnt.decided[f->conf]--;
+		DP_CNT_ADD(iw->cnt.decided[f->conf], -1);
+		DP_CNT_ADD(iw->cnt.apps[0], -1);
 		f->app = (uint8_t)a;
 		f->conf = DP_CONF_PORT;
 		f->id_flags |= DP_ID_DECIDED;
@@ -465,9 +468,9 @@ dp_id_port_fallback(struct dp_id_worker *iw, struct dp_flow *f, uint32_t pos, ui
 		info->rule = 0;
 		snprintf(info->value, sizeof(info->value), "%s:%u", proto == 6 ? "tcp" : "udp",
 			 server_port);
-		iw->cnt.decided[DP_CONF_PORT]++;
-		iw->cnt.by_field[DP_F_PORT]++;
-		iw->cnt.apps[a]++;
+		DP_CNT_INC(iw->cnt.decided[DP_CONF_PORT]);
+		DP_CNT_INC(iw->cnt.by_field[DP_F_PORT]);
+		DP_CNT_INC(iw->cnt.apps[a]);
 		return;
 	}
 }
@@ -594,6 +597,15 @@ dp_id_done(const struct dp_id_worker *iw, const struct dp_id_pkt *ip)
 	const struct dp_flow *f = ip->f;
 	const struct dp_ident_state *st = ip->st;
 
+	if (st != NULL && st->master == DP_M_DNS && ip->proto == 17) {
+		/* a stub's socket: done once every question has its answer; between resolvers
+		 * (both ends on 53), every question is read */
+		if (ip->sport == 53 && ip->cport != 53)
+			return st->dgrams[1] > 0 && st->dgrams[1] >= st->dgrams[0];
+		if (ip->sport != 53)
+			return st->dgrams[0] + st->dgrams[1] >= iw->db->udp_datagrams;
+		return false;
+	}
 	if (!(f->id_flags & DP_ID_DECIDED))
 		return false;
 	if (st == NULL)
@@ -717,6 +729,24 @@ openvpn_tcp_start(const uint8_t *d, uint32_t n)
 	       o.key == 0 && dp_openvpn_reset(o.op) && (n - 2 >= l || n - 2 >= 9);
 }
 
+/* The master protocol a parser's choice implies (TLS, HTTP, ...; none for "other"). */
+static uint8_t
+parser_master(unsigned p)
+{
+	switch (p) {
+	case P_TLS:
+	case P_TLS_SERVER: return DP_M_TLS;
+	case P_HTTP: return DP_M_HTTP;
+	case P_SSH: return DP_M_SSH;
+	case P_BT: return DP_M_BITTORRENT;
+	case P_RDP: return DP_M_RDP;
+	case P_OVPN: return DP_M_OPENVPN;
+	case P_DNS: return DP_M_DNS;
+	case P_STUN: return DP_M_STUN;
+	default: return DP_M_UNKNOWN;
+	}
+}
+
 static enum parser
 choose_tcp(const struct dp_id_pkt *ip, const uint8_t *d, uint32_t n)
 {
@@ -796,7 +826,7 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 			return 0;
 		if (r == DP_PARSE_NO)
 			return 1;
-		iw->cnt.tls_hellos++;
+		DP_CNT_INC(iw->cnt.tls_hellos);
 		st->master = DP_M_TLS;
 		if (!client_hello(iw, ip, &h, DP_F_SNI, DP_M_TLS) && !st->await_cert)
 			decide(iw, ip, 0, DP_M_TLS, DP_CONF_NONE, DP_F_NONE, 0, "");
@@ -809,7 +839,7 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 			return 0;
 		st->master = DP_M_TLS;
 		if (r == DP_PARSE_OK) {
-			iw->cnt.tls_certs++;
+			DP_CNT_INC(iw->cnt.tls_certs);
 			for (unsigned i = 0; i < s.nnames; i++)
 				if (by_name(iw, ip, s.names[i], DP_F_CERT, DP_M_TLS))
 					return 1;
@@ -830,7 +860,7 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 			return 0;
 		if (r == DP_PARSE_NO)
 			return 1;
-		iw->cnt.http_requests++;
+		DP_CNT_INC(iw->cnt.http_requests);
 		st->master = DP_M_HTTP;
 		if (h.connect) {
 			if (h.port != 0 && !web_port(h.port))
@@ -889,7 +919,7 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 		if (r == DP_PARSE_MORE)
 			return 0;
 		if (r == DP_PARSE_OK) {
-			iw->cnt.stun_messages++;
+			DP_CNT_INC(iw->cnt.stun_messages);
 			st->master = DP_M_STUN;
 			stun_rules(iw, ip, &s);
 		}
@@ -928,26 +958,8 @@ dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 		st->hs[d] = NULL;
 		return;
 	}
-	/* signatures first: they read every delivered byte, whatever a parser concludes */
-	enum dp_db sdb = d == 0 ? DP_DB_TCP_TOSERVER : DP_DB_TCP_TOCLIENT;
-	if (db->m.db[sdb] != NULL) {
-		if (st->hs[d] == NULL)
-			st->hs[d] = dp_match_stream_open(&db->m, sdb);
-		if (st->hs[d] == NULL) {
-			iw->cnt.stream_exhausted++;
-		} else {
-			int weak;
-			int id = dp_match_stream_scan(&db->m, sdb, st->hs[d], iw->scratch, data,
-						      len, ip->sport, &weak);
-			if (id >= 0) {
-				by_signature(iw, ip, sdb, id);
-				return;
-			}
-			if (weak >= 0 && weak_signature(iw, ip, sdb, weak))
-				return;
-		}
-	}
-	/* parsers */
+	/* the parser for this direction, chosen on its first bytes (the master protocol a
+	 * signature decision reports, if no parser confirmed one before) */
 	if (st->pstate[d] == 0 && len > 0) {
 		st->parser[d] = (uint8_t)choose_tcp(ip, data, len);
 		st->pstate[d] = 1;
@@ -957,6 +969,27 @@ dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 				ip->f->id_flags |= DP_ID_NON_HTTP_80;
 			if (ip->sport == 443 && p != P_TLS)
 				ip->f->id_flags |= DP_ID_NON_TLS_443;
+		}
+	}
+	/* signatures: they read every delivered byte, whatever a parser concludes */
+	enum dp_db sdb = d == 0 ? DP_DB_TCP_TOSERVER : DP_DB_TCP_TOCLIENT;
+	if (db->m.db[sdb] != NULL) {
+		if (st->hs[d] == NULL)
+			st->hs[d] = dp_match_stream_open(&db->m, sdb);
+		if (st->hs[d] == NULL) {
+			DP_CNT_INC(iw->cnt.stream_exhausted);
+		} else {
+			int weak;
+			int id = dp_match_stream_scan(&db->m, sdb, st->hs[d], iw->scratch, data,
+						      len, ip->sport, &weak);
+			if (id >= 0) {
+				if (st->master == DP_M_UNKNOWN && st->pstate[d] == 1)
+					st->master = parser_master(st->parser[d]);
+				by_signature(iw, ip, sdb, id);
+				return;
+			}
+			if (weak >= 0 && weak_signature(iw, ip, sdb, weak))
+				return;
 		}
 	}
 	if (st->pstate[d] != 1)
@@ -993,7 +1026,7 @@ dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 		else
 			done = run_tcp_parser(iw, ip, p, h, st->head_len[d]);
 		if (!done && st->head_len[d] == DP_HEAD_DIR) {
-			iw->cnt.head_exhausted++;
+			DP_CNT_INC(iw->cnt.head_exhausted);
 			done = 1;
 		}
 	}
@@ -1083,15 +1116,41 @@ stun_learn(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_stun *
 	}
 }
 
+/* The addresses an answer gives for a question of app: the client's next flows to them are
+ * app's (for as long as the answer's TTL says, within the configured bounds). */
 static void
-dns_learn(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_dns *m)
+dns_learn(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_dns *m, unsigned app)
 {
 	for (unsigned i = 0; i < m->nanswers; i++) {
 		const struct dp_dns_answer *a = &m->answers[i];
 		if (a->type == 1 || a->type == 28)
-			learn(iw, ip, a->type == 1 ? 4 : 6, a->addr, 0, ip->f->app, DP_ATTR_DNS,
+			learn(iw, ip, a->type == 1 ? 4 : 6, a->addr, 0, app, DP_ATTR_DNS,
 			      (uint64_t)a->ttl * 1000000);
 	}
+}
+
+/*
+ * A DNS message. Every message of the flow is read, not just the first: a resolver may
+ * forward many questions over one socket. The first question that names an application
+ * decides the flow; each answer is learned for the application its own question names.
+ */
+static void
+dns_message(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_dns *m)
+{
+	const struct dp_ident_db *db = iw->db;
+	size_t n = strlen(m->qname);
+
+	DP_CNT_INC(iw->cnt.dns_messages);
+	ip->st->master = DP_M_DNS;
+	set_name(&iw->info[ip->pos], DP_F_DNS, m->qname);
+	int id = n ? dp_match_host(&db->m, iw->scratch, m->qname, (uint32_t)n) : -1;
+	if (id < 0)
+		return;
+	const struct dp_pattern *p = &db->m.pat[DP_DB_HOST][id];
+	if (!final(ip->f))
+		decide(iw, ip, p->app, DP_M_DNS, DP_CONF_DPI, DP_F_DNS, p->rule, m->qname);
+	if (m->response)
+		dns_learn(iw, ip, m, p->app);
 }
 
 static inline uint32_t
@@ -1198,8 +1257,12 @@ udp_shapes(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, uint
 			uint16_t prev_seq = (uint16_t)(st->cand_b[d] >> 32);
 			uint8_t prev_type = (uint8_t)(st->cand_a[d] >> 16);
 			uint32_t dt = u.ts - prev_ts;
-			if (st->cand_kind == DP_CAND_UTP && (st->cand_n & (1u << d)) &&
-			    (uint16_t)st->cand_a[d] == u.conn && dt >= 10 && dt <= 10000000 &&
+			uint16_t pconn = (uint16_t)st->cand_a[d];
+			/* BEP 29: the initiator's SYN carries id X, its later packets X + 1 */
+			bool same = u.conn == pconn ||
+				    (prev_type == 4 && u.conn == (uint16_t)(pconn + 1));
+			if (st->cand_kind == DP_CAND_UTP && (st->cand_n & (1u << d)) && same &&
+			    dt >= 10 && dt <= 10000000 &&
 			    ((u.type == 0 && prev_type == 0 && u.seq == (uint16_t)(prev_seq + 1)) ||
 			     (u.type == 2 && prev_type == 2 && u.seq == prev_seq) ||
 			     (u.type != prev_type))) {
@@ -1250,18 +1313,23 @@ dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, 
 
 	if (db == NULL || st == NULL || n == 0)
 		return;
+	/* DNS: a message that parses, on a DNS port */
+	if ((ip->sport == 53 || ip->sport == 5353 || ip->cport == 5353) &&
+	    (st->master == DP_M_UNKNOWN || st->master == DP_M_DNS)) {
+		struct dp_dns m;
+		if (dp_dns_parse(p, n, &m) == DP_PARSE_OK) {
+			if (st->dgrams[d] < 0xffff)
+				st->dgrams[d]++;
+			dns_message(iw, ip, &m);
+			return;
+		}
+	}
 	if (final(f)) {
-		/* kept reading: harvest DNS answers and STUN peers for attribution */
+		/* kept reading: harvest STUN peers for attribution */
 		if (!(f->id_flags & DP_ID_KEEP) || f->app == 0)
 			return;
 		st->kept++;
-		if (f->master == DP_M_DNS) {
-			struct dp_dns m;
-			if (dp_dns_parse(p, n, &m) == DP_PARSE_OK && m.response) {
-				dns_learn(iw, ip, &m);
-				st->kept = 0xffff; /* the answer is what we waited for */
-			}
-		} else if (f->master == DP_M_STUN) {
+		if (f->master == DP_M_STUN) {
 			struct dp_stun s;
 			if (dp_stun_parse(p, n, &s) == DP_PARSE_OK)
 				stun_learn(iw, ip, &s);
@@ -1271,27 +1339,10 @@ dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, 
 	if (++st->dgrams[d] > db->udp_datagrams)
 		return;
 
-	/* DNS: a message that parses, on a DNS port */
-	if (ip->sport == 53 || ip->sport == 5353 || ip->cport == 5353) {
-		struct dp_dns m;
-		if (dp_dns_parse(p, n, &m) == DP_PARSE_OK) {
-			iw->cnt.dns_messages++;
-			st->master = DP_M_DNS;
-			if (by_name(iw, ip, m.qname, DP_F_DNS, DP_M_DNS)) {
-				if (m.response)
-					dns_learn(iw, ip, &m);
-				else
-					f->id_flags |= DP_ID_KEEP;
-			} else {
-				decide(iw, ip, 0, DP_M_DNS, DP_CONF_NONE, DP_F_NONE, 0, "");
-			}
-			return;
-		}
-	}
 	/* STUN / TURN */
 	struct dp_stun s;
 	if (dp_stun_parse(p, n, &s) == DP_PARSE_OK) {
-		iw->cnt.stun_messages++;
+		DP_CNT_INC(iw->cnt.stun_messages);
 		st->master = DP_M_STUN;
 		if (stun_rules(iw, ip, &s)) {
 			f->id_flags |= DP_ID_KEEP;
@@ -1312,7 +1363,7 @@ dp_id_datagram(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, 
 		if (r != DP_PARSE_NO)
 			st->master = DP_M_QUIC;
 		if (r == DP_PARSE_OK) {
-			iw->cnt.quic_hellos++;
+			DP_CNT_INC(iw->cnt.quic_hellos);
 			head_put(iw, st);
 			if (!client_hello(iw, ip, &q.tls, DP_F_QUIC, DP_M_QUIC))
 				decide(iw, ip, 0, DP_M_QUIC, DP_CONF_NONE, DP_F_NONE, 0, "");

@@ -92,13 +92,18 @@ set_free(struct expr_set *s)
 	/* s->pat moves to the matcher */
 }
 
-/* "*.zoom.us" -> ^(?:[^.]+\.)*zoom\.us$ ; "mmr-*.zoom.us" -> ^mmr-[^.]*\.zoom\.us$ */
+/*
+ * "*.zoom.us" -> ^(?:[^.]+\.)*zoom\.us$ ; "mmr-*.zoom.us" -> ^mmr-[^.]*\.zoom\.us$
+ * Weight: twice the literal characters, plus one unless the pattern covers a domain "and
+ * below", so "zoom.us" beats "*.zoom.us" for the name zoom.us itself.
+ */
 static char *
 host_regex(const char *glob, uint16_t *weight)
 {
 	size_t n = strlen(glob);
 	char *r = malloc(4 * n + 32), *o = r;
 	const char *g = glob;
+	bool below = false;
 
 	if (r == NULL)
 		return NULL;
@@ -107,6 +112,7 @@ host_regex(const char *glob, uint16_t *weight)
 	if (strncmp(g, "*.", 2) == 0) {
 		o += sprintf(o, "(?:[^.]+\\.)*");
 		g += 2;
+		below = true;
 	}
 	for (; *g; g++) {
 		if (*g == '*') {
@@ -121,6 +127,7 @@ host_regex(const char *glob, uint16_t *weight)
 	}
 	*o++ = '$';
 	*o = '\0';
+	*weight = (uint16_t)(*weight * 2 + (below ? 0 : 1));
 	return r;
 }
 
@@ -242,20 +249,20 @@ cache_read(const char *path, struct cfg_diag *d)
 
 	if (f == NULL)
 		return NULL;
+	/* a file under the final name that does not load (empty, unreadable, damaged) is
+	 * reported, whatever the reason */
 	if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size < (256 << 20)) {
 		char *buf = malloc((size_t)st.st_size);
-		if (buf != NULL && fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size) {
-			if (hs_deserialize_database(buf, (size_t)st.st_size, &db) != HS_SUCCESS) {
-				db = NULL;
-				cfg_diag_add(d, NULL,
-					     "note: cached database %s does not load (corrupt?): "
-					     "recompiling",
-					     path);
-			}
-		}
+		if (buf != NULL && fread(buf, 1, (size_t)st.st_size, f) == (size_t)st.st_size &&
+		    hs_deserialize_database(buf, (size_t)st.st_size, &db) != HS_SUCCESS)
+			db = NULL;
 		free(buf);
 	}
 	fclose(f);
+	if (db == NULL)
+		cfg_diag_add(d, NULL,
+			     "note: cached database %s does not load (corrupt?): recompiling",
+			     path);
 	return db;
 }
 

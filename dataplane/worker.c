@@ -456,7 +456,6 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 		struct rte_mbuf *m = pkts[i];
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		clock_packet(w, m, port);
 		enum dp_dec_reason err = dp_decode(rte_pktmbuf_mtod(m, const uint8_t *),
 						   rte_pktmbuf_data_len(m), &snap->decode, &pk[i]);
 		if (unlikely(err != DP_DEC_OK)) {
@@ -494,6 +493,7 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 
 	for (uint16_t i = 0; i < n; i++) {
 		enum verdict v;
+		clock_packet(w, pkts[i], port); /* each frame at its own time (capture clock) */
 		switch (kind[i]) {
 		case K_FLOW: {
 			unsigned k = slot[i];

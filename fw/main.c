@@ -192,6 +192,9 @@ load_files(struct fw_app *app)
 	}
 	if (bad)
 		return -1;
+	/* identification reads flows: without flow tracking there is nothing to identify */
+	if (!app->cfg.flow.track)
+		app->cfg.inspect.identify = false;
 	if (app->cfg.inspect.identify && load_catalogue(app) != 0)
 		return -1;
 	if (app->board.nworkers > DP_MAX_WORKERS) {

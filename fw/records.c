@@ -93,9 +93,11 @@ rule_text(const struct fw_app *app, const struct dp_event *ev, char *buf, size_t
 			return a->hosts[ev->rule];
 		break;
 	case DP_F_PAYLOAD:
+	case DP_F_HELLO:
 		if (ev->rule < a->nsigs)
 			return a->sigs[ev->rule].name;
 		break;
+	case DP_F_PORT: snprintf(buf, len, "%s service ports", a->name); return buf;
 	case DP_F_STUN: snprintf(buf, len, "%s stun", a->name); return buf;
 	case DP_F_PREFIX: snprintf(buf, len, "%s prefixes", a->name); return buf;
 	default: break;

@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
+#include "../dataplane/attrib.h"
 #include "log.h"
 
 static const struct fw_app *tel_app;
@@ -196,6 +197,7 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 		v[DP_DEC__COUNT + 1] += DP_CNT_READ(wc->non_ip);
 	}
 	g[3].name = "decode";
+	g[3].sparse_from = 2;
 	kv(&g[3], "non_ip", v[DP_DEC__COUNT + 1]);
 	kv(&g[3], "invalid_dropped", v[DP_DEC__COUNT]);
 	for (unsigned r = 1; r < DP_DEC__COUNT; r++)
@@ -212,6 +214,74 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[4], "dropped", v[1]);
 	kv(&g[4], "log_written", fw_log_written());
 	kv(&g[4], "log_dropped", fw_log_dropped());
+	if (!c->inspect.identify || app->cat == NULL)
+		return 5;
+
+	/* identification */
+	memset(v, 0, sizeof(v));
+	for (unsigned w = 0; w < nw; w++) {
+		const struct dp_worker *wk = app->workers[w];
+		const struct dp_id_counters *ic = &wk->ident.cnt;
+		for (unsigned k = 0; k <= DP_CONF_DPI; k++)
+			v[k] += DP_CNT_READ(ic->decided[k]);
+		v[5] += DP_CNT_READ(ic->tls_hellos);
+		v[6] += DP_CNT_READ(ic->tls_certs);
+		v[7] += DP_CNT_READ(ic->quic_hellos);
+		v[8] += DP_CNT_READ(ic->http_requests);
+		v[9] += DP_CNT_READ(ic->dns_messages);
+		v[10] += DP_CNT_READ(ic->stun_messages);
+		v[11] += dp_head_pool_in_use(wk->ident.heads);
+		v[12] += DP_CNT_READ(ic->head_exhausted);
+		v[13] += dp_match_pool_in_use(wk->ident.hs_pool);
+		v[14] += dp_match_pool_hwm(wk->ident.hs_pool);
+		v[15] += DP_CNT_READ(ic->stream_exhausted);
+		if (wk->ident.attrib != NULL) {
+			const struct dp_attrib_counters *ac = dp_attrib_counters(wk->ident.attrib);
+			v[16] += DP_CNT_READ(ac->entries);
+			v[17] += DP_CNT_READ(ac->learned);
+			v[18] += DP_CNT_READ(ac->hits);
+			v[19] += DP_CNT_READ(ac->expired);
+			v[20] += DP_CNT_READ(ac->replaced);
+			v[21] += DP_CNT_READ(ac->ring_full);
+		}
+	}
+	g[5].name = "identify";
+	kv(&g[5], "by_dpi", v[DP_CONF_DPI]);
+	kv(&g[5], "by_attribution", v[DP_CONF_ATTRIBUTION]);
+	kv(&g[5], "by_prefix", v[DP_CONF_PREFIX]);
+	kv(&g[5], "by_port", v[DP_CONF_PORT]);
+	kv(&g[5], "unknown", v[DP_CONF_NONE]);
+	kv(&g[5], "tls_hellos", v[5]);
+	kv(&g[5], "certificates", v[6]);
+	kv(&g[5], "quic_hellos", v[7]);
+	kv(&g[5], "http_requests", v[8]);
+	kv(&g[5], "dns_messages", v[9]);
+	kv(&g[5], "stun_messages", v[10]);
+	kv(&g[5], "heads_in_use", v[11]);
+	kv(&g[5], "heads_capacity", (uint64_t)c->inspect.heads * nw);
+	kv(&g[5], "heads_exhausted", v[12]);
+	kv(&g[5], "hs_streams_in_use", v[13]);
+	kv(&g[5], "hs_streams_high_water", v[14]);
+	kv(&g[5], "hs_streams_capacity", (uint64_t)c->inspect.streams * nw);
+	kv(&g[5], "hs_streams_exhausted", v[15]);
+	kv(&g[5], "attribution_entries", v[16]);
+	kv(&g[5], "attribution_learned", v[17]);
+	kv(&g[5], "attribution_hits", v[18]);
+	kv(&g[5], "attribution_expired", v[19]);
+	kv(&g[5], "attribution_replaced", v[20]);
+	kv(&g[5], "attribution_ring_full", v[21]);
+
+	/* flows decided for each application (the summary shows those that had any) */
+	g[6].name = "apps";
+	g[6].sparse_from = 1;
+	uint64_t per[CFG_APP_MAX + 1];
+	memset(per, 0, sizeof(per));
+	for (unsigned w = 0; w < nw; w++)
+		for (unsigned a = 0; a <= app->cat->napps && a <= CFG_APP_MAX; a++)
+			per[a] += DP_CNT_READ(app->workers[w]->ident.cnt.apps[a]);
+	kv(&g[6], "none", per[0]);
+	for (unsigned a = 1; a <= app->cat->napps && g[6].n < FW_GROUP_MAX_KV; a++)
+		kv(&g[6], app->cat->apps[a - 1].name, per[a]);
 	return FW_GROUPS;
 }
 
@@ -277,8 +347,9 @@ fw_stats_print(const struct fw_app *app, FILE *f)
 		for (unsigned i = 0; i < ng; i++) {
 			int col = fprintf(f, "%-10s", g[i].name);
 			for (unsigned k = 0; k < g[i].n; k++) {
-				/* decode: only the reasons that happened */
-				if (i == 3 && k >= 2 && g[i].kv[k].val == 0)
+				/* decode reasons, applications: only those that happened */
+				if (g[i].sparse_from != 0 && k >= g[i].sparse_from &&
+				    g[i].kv[k].val == 0)
 					continue;
 				char item[96];
 				int n = snprintf(item, sizeof(item), " %s=%" PRIu64, g[i].kv[k].key,

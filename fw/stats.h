@@ -27,9 +27,11 @@ struct fw_kv {
 struct fw_group {
 	const char *name;
 	unsigned n;
+	unsigned
+		sparse_from; /* the summary prints keys from this index only when non-zero (0: all) */
 	struct fw_kv kv[FW_GROUP_MAX_KV];
 };
-#define FW_GROUPS 5
+#define FW_GROUPS 7
 
 /* Fill the table and budget counter groups; returns how many. */
 unsigned fw_stats_groups(const struct fw_app *app, struct fw_group *g);

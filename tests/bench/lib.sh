@@ -73,12 +73,21 @@ EOB
 	echo "$bench/$3.conf"
 }
 
-# A configuration variant: config/bridgeward.conf with sed expressions applied.
+# A configuration variant: config/bridgeward.conf with sed expressions applied (the
+# catalogue by absolute path, compiled databases cached under build/bench).
 variant() { # NAME SED...
 	local name=$1
 	shift
-	sed "$@" "$root/config/bridgeward.conf" >"$bench/$name.conf"
+	sed -e "s#\"apps.conf\"#\"$root/config/apps.conf\"#" \
+		-e "s#cache_dir = \"/var/cache/bridgeward\"#cache_dir = \"$bench/hscache\"#" \
+		"$@" "$root/config/bridgeward.conf" >"$bench/$name.conf"
 	echo "$bench/$name.conf"
+}
+
+# ndpiReader (Debian's libndpi-bin) over a capture: its own "nDPI throughput" in pps.
+run_ndpireader() { # CAPTURE
+	ndpiReader -i "$1" 2>/dev/null | awk '/nDPI throughput:/ {
+		v = $3; u = $4; if (u == "K") v *= 1000; else if (u == "M") v *= 1000000; printf "%.0f\n", v }'
 }
 
 # The last counter summary line value "key=N" from the last bridgeward run.

@@ -4,10 +4,16 @@
 #
 #   1. forwarding: bridgeward as a plain bridge (flow.track = false) against dpdk-testpmd io
 #      forwarding on the same devices: the corpus mix replayed from memory into a sink
-#   2. tracking cost on the same mix: off / flows only / + TCP reassembly / + retention
+#   2. tracking cost on the same mix (identification off): off / flows only / + TCP
+#      reassembly / + retention
 #   3. new flows per second on one worker: a SYN flood and complete handshakes, each frame a
 #      flow the table has not seen (the table is smaller than the capture's flows)
 #   4. memory per flow (flowmem)
+#   5. full inspection (the shipped configuration: identification on) on the mix, one worker,
+#      against testpmd io forwarding on the same devices and against ndpiReader on the same
+#      capture
+#   6. the attribution cache: per-worker copies fed by rings against one shared lock-free
+#      table (attribbench)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,10 +26,12 @@ echo "mix: $mix_frames frames, average $mix_avg bytes; hugepages: $huge; ${secs}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 med() { printf '%s\n' "$@" | median; }
 
+noid='s/identify = true/identify = false/'
 off=$(variant off -e 's/track = true/track = false/')
-flows=$(variant flows -e 's/reassembly = true/reassembly = false/')
-reasm=$(variant reasm -e 's/verify_delivered = true/verify_delivered = false/')
-full=$root/config/bridgeward.conf
+flows=$(variant flows -e 's/reassembly = true/reassembly = false/' -e "$noid")
+reasm=$(variant reasm -e 's/verify_delivered = true/verify_delivered = false/' -e "$noid")
+retain=$(variant retain -e "$noid")
+full=$(variant full)
 
 echo "== 1. forwarding against testpmd"
 tp=() bw=()
@@ -40,7 +48,7 @@ for r in $(seq 1 "$rounds"); do
 	a+=("$(run_bridgeward "$secs" "$board" "$off")")
 	b+=("$(run_bridgeward "$secs" "$board" "$flows")")
 	c+=("$(run_bridgeward "$secs" "$board" "$reasm")")
-	d+=("$(run_bridgeward "$secs" "$board" "$full")")
+	d+=("$(run_bridgeward "$secs" "$board" "$retain")")
 	echo "  round $r: off ${a[-1]}, flows ${b[-1]}, +reassembly ${c[-1]}, +retention ${d[-1]} pps"
 done
 am=$(med "${a[@]}") bm=$(med "${b[@]}") cm=$(med "${c[@]}") dm=$(med "${d[@]}")
@@ -66,6 +74,21 @@ mem=$("$build/bench/flowmem" --no-huge -m 1024 --no-pci --file-prefix bwbench-fm
 	--log-level='*:error' 2>/dev/null)
 echo "$mem" | sed 's/^/  /'
 
+echo "== 5. full inspection against testpmd and ndpiReader"
+tp5=() bw5=() nd5=()
+for r in $(seq 1 "$rounds"); do
+	tp5+=("$(run_testpmd "$secs" "net_pcap0,rx_pcap=$mix,infinite_rx=1" "net_null0,no-rx=1")")
+	bw5+=("$(run_bridgeward "$secs" "$board" "$full")")
+	nd5+=("$(run_ndpireader "$mix")")
+	echo "  round $r: testpmd ${tp5[-1]} pps, bridgeward ${bw5[-1]} pps, ndpiReader ${nd5[-1]} pps"
+done
+grep -A9 '^identify' "$bench/bridgeward.log" | sed 's/^/  /'
+tp5m=$(med "${tp5[@]}") bw5m=$(med "${bw5[@]}") nd5m=$(med "${nd5[@]}")
+
+echo "== 6. attribution cache design"
+"$build/bench/attribbench" --no-huge -m 512 --no-pci --file-prefix bwbench-ab -l 0,1 \
+	--log-level='*:error' 2>/dev/null | sed 's/^/  /'
+
 {
 	echo "| test | reference (pps) | bridgeward (pps) | ratio |"
 	echo "| --- | ---: | ---: | ---: |"
@@ -75,4 +98,6 @@ echo "$mem" | sed 's/^/  /'
 	printf '| + retention of unacknowledged bytes (default) | %.0f | %.0f | %s |\n' "$am" "$dm" "$(ratio "$dm" "$am")"
 	printf '| SYN flood: new flows/s | %.0f | %.0f | %s |\n' "$syn_off" "$syn_on" "$(ratio "$syn_on" "$syn_off")"
 	printf '| handshake + teardown frames/s (6 per session) | %.0f | %.0f | %s |\n' "$hs_off" "$hs_on" "$(ratio "$hs_on" "$hs_off")"
+	printf '| full inspection vs testpmd io | %.0f | %.0f | %s |\n' "$tp5m" "$bw5m" "$(ratio "$bw5m" "$tp5m")"
+	printf '| full inspection vs ndpiReader (same capture) | %.0f | %.0f | %s |\n' "$nd5m" "$bw5m" "$(ratio "$bw5m" "$nd5m")"
 } | tee "$bench/results.md"

@@ -4,6 +4,9 @@
  *
  *   bwgen mix OUT.pcap [--frames N] [--seed S]   mixed L2/L3/L4 traffic for bridge tests
  *   bwgen demo OUT.pcap                          a short office session for the demo
+ *   bwgen apps OUT.pcap                          every catalogue application's signalling
+ *                                                and its near misses (apps.c)
+ *   bwgen quic-stale OUT.pcap                    regression: QUIC state of an ended flow
  *
  * The same arguments always write the same bytes. Addresses are from the benchmarking
  * range 198.18.0.0/15 (clients 198.18/16, servers 198.19/16) and 2001:db8::/32.
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apps.h"
 #include "pkt.h"
 
 #define T0 1767225600000000ull /* 2026-01-01T00:00:00Z */
@@ -730,6 +734,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: bwgen mix OUT.pcap [--frames N] [--seed S]\n"
 			"       bwgen demo OUT.pcap\n"
+			"       bwgen apps OUT.pcap\n"
+			"       bwgen quic-stale OUT.pcap\n"
 			"       bwgen evasion IN.pcap EXPECTED.pcap\n"
 			"       bwgen synflood OUT.pcap [--frames N]\n"
 			"       bwgen handshakes OUT.pcap [--frames N]   (N sessions)\n");
@@ -761,6 +767,10 @@ main(int argc, char **argv)
 		return scenario_mix(argv[2], frames, seed);
 	if (strcmp(argv[1], "demo") == 0)
 		return scenario_demo(argv[2]);
+	if (strcmp(argv[1], "apps") == 0)
+		return gen_apps_scenario(argv[2]);
+	if (strcmp(argv[1], "quic-stale") == 0)
+		return gen_quic_stale_scenario(argv[2]);
 	if (strcmp(argv[1], "synflood") == 0)
 		return scenario_synflood(argv[2], frames);
 	if (strcmp(argv[1], "handshakes") == 0)

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef GEN_APPS_H
+#define GEN_APPS_H
+
+/*
+ * bwgen's application scenarios.
+ *
+ * "apps": one complete conversation (TCP: handshake, data, FIN; UDP: both directions) per
+ * entry below, each carrying one application's publicly documented signalling, one after
+ * another on a shared clock. For every way config/apps.conf can identify an application
+ * there is a flow that must be identified and, beside it, a near miss that must not be.
+ *
+ * Addressing, so that a test can find each flow's record: flow n is the only flow from
+ * client 198.18.1.n port 40000 + n to server 198.19.1.n, except where gen_apps_client_of
+ * and gen_apps_cport_of say that it reuses another flow's client (attribution learns per
+ * client, or per client socket) and where its server is a published address (prefix
+ * flows) or another flow's server (gen_apps_server_of returns 0 or that flow).
+ *
+ * "quic-stale": the regression capture for a QUIC CRYPTO-reassembly block reused by a
+ * later flow without being cleared (see gen_quic_stale_scenario).
+ */
+
+enum gen_apps_flow {
+	GA_NONE,
+	/* TLS server_name (RFC 6066 §3) against the catalogue's host patterns */
+	GA_TEAMS_SNI,
+	GA_TEAMS_SNI_NEAR,
+	GA_ZOOM_SNI,
+	GA_ZOOM_SNI_NEAR,
+	GA_WEBEX_SNI,
+	GA_WEBEX_SNI_NEAR,
+	GA_WHATSAPP_SNI,
+	GA_WHATSAPP_SNI_NEAR,
+	GA_SIGNAL_SNI,
+	GA_SIGNAL_SNI_NEAR,
+	GA_TELEGRAM_SNI,
+	GA_TELEGRAM_SNI_NEAR,
+	GA_VIBER_SNI,
+	GA_VIBER_SNI_NEAR,
+	GA_DISCORD_SNI,
+	GA_DISCORD_SNI_NEAR,
+	GA_ANYDESK_SNI,
+	GA_ANYDESK_SNI_NEAR,
+	GA_TEAMVIEWER_SNI,
+	GA_TEAMVIEWER_SNI_NEAR,
+	GA_PSIPHON_SNI,
+	GA_PSIPHON_SNI_NEAR,
+	GA_TORPROJECT_SNI,
+	GA_TORPROJECT_SNI_NEAR,
+	GA_BITTORRENT_SNI,
+	GA_BITTORRENT_SNI_NEAR,
+	/* "tls" signatures on the hello summary "sni=NAME;alpn=FIRST;" */
+	GA_TOR_HELLO,
+	GA_TOR_HELLO_NEAR,
+	GA_ANYDESK_ALPN,
+	GA_ANYDESK_ALPN_NEAR,
+	/* TLS 1.2 server certificates, the client having named no server */
+	GA_CERT_NAME,
+	GA_CERT_NAME_NEAR,
+	GA_ANYDESK_CERT,
+	GA_ANYDESK_CERT_NEAR,
+	/* QUIC Initial server_name */
+	GA_QUIC_SNI,
+	GA_QUIC_SNI_NEAR,
+	/* HTTP */
+	GA_HTTP_CONNECT,
+	GA_HTTP_PROXY,
+	GA_HTTP_RELATIVE_NEAR,
+	GA_HTTP_PATH_URL_NEAR,
+	GA_HTTP_HOST,
+	GA_HTTP_HOST_NEAR,
+	GA_BT_ANNOUNCE,
+	GA_BT_ANNOUNCE_NEAR,
+	/* DNS, and attribution by DNS answers and by TLS-identified servers */
+	GA_DNS_APP,
+	GA_DNS_MEDIA,
+	GA_DNS_NEAR,
+	GA_DNS_NEAR_MEDIA,
+	GA_TLS_ATTR,
+	GA_TLS_ATTR_NEAR,
+	/* STUN / TURN, and attribution by STUN peers and by local sockets */
+	GA_STUN_TEAMS,
+	GA_STUN_PEER,
+	GA_STUN_SOCKET,
+	GA_STUN_SOCKET_NEAR,
+	GA_STUN_ICE_NEAR,
+	GA_STUN_ZOOM,
+	GA_STUN_ZOOM_NEAR,
+	GA_STUN_WHATSAPP_TYPE,
+	GA_STUN_WHATSAPP_ATTR,
+	GA_STUN_WHATSAPP_NEAR,
+	GA_TURN_VIBER,
+	GA_TURN_VIBER_NEAR,
+	GA_TURN_SIGNAL,
+	/* protocols that are applications */
+	GA_SSH,
+	GA_SSH_NEAR,
+	GA_BT_HANDSHAKE,
+	GA_BT_HANDSHAKE_NEAR,
+	GA_BT_DHT,
+	GA_BT_DHT_NEAR,
+	GA_UTP,
+	GA_UTP_NEAR,
+	GA_BT_UDP_TRACKER,
+	GA_BT_UDP_TRACKER_NEAR,
+	GA_OVPN_UDP,
+	GA_OVPN_UDP_NEAR,
+	GA_OVPN_TCP,
+	GA_OVPN_TCP_NEAR,
+	GA_WG_INIT,
+	GA_WG_DATA,
+	GA_WG_NEAR,
+	GA_RDP_X224,
+	GA_RDP_S7_NEAR,
+	GA_RDP_UDP_SYN,
+	GA_RDP_UDP_NEAR,
+	/* payload signatures */
+	GA_TV_BOTH,
+	GA_TV_5938,
+	GA_TV_NEAR,
+	GA_TG_REFLECTOR,
+	GA_TG_REFLECTOR_NEAR,
+	GA_TG_MTPROTO,
+	GA_TG_MTPROTO_NEAR,
+	GA_DISCORD_IPDISC,
+	GA_DISCORD_IPDISC_NEAR,
+	GA_WA_NOISE_ED,
+	GA_WA_NOISE_WA,
+	GA_WA_NOISE_NEAR,
+	GA_VIBER_HELLO,
+	GA_VIBER_HELLO_NEAR,
+	GA_ZOOM_SFU,
+	GA_ZOOM_SFU_NEAR,
+	GA_TEAMS_FLIGHTPROXY,
+	GA_TEAMS_FLIGHTPROXY_NEAR,
+	/* published prefixes and registered ports */
+	GA_TEAMS_PREFIX_UDP,
+	GA_TEAMS_PREFIX_PORT_NEAR,
+	GA_TEAMS_PREFIX_TLS_NONAME,
+	GA_TEAMS_PREFIX_TLS_SNI_NEAR,
+	GA_TELEGRAM_PREFIX,
+	GA_TELEGRAM_PREFIX_NEAR,
+	GA_WEBEX_PREFIX,
+	GA_WEBEX_PREFIX_NEAR,
+	GA_RDP_SYN_ONLY,
+	GA_RDP_PORT_PAYLOAD_NEAR,
+	GA_TUNNEL_SYN_ONLY,
+	GA_SYN_ONLY_NEAR,
+	GA__COUNT
+};
+
+_Static_assert(GA__COUNT < 250, "flow numbers are the last octet of 198.18.1.0/24");
+
+/* The flow whose client address (198.18.1.x) flow f uses. */
+static inline unsigned
+gen_apps_client_of(unsigned f)
+{
+	switch (f) {
+	case GA_DNS_MEDIA: return GA_DNS_APP;
+	case GA_DNS_NEAR_MEDIA: return GA_DNS_NEAR;
+	case GA_TLS_ATTR: return GA_WHATSAPP_SNI;
+	case GA_STUN_PEER:
+	case GA_STUN_SOCKET:
+	case GA_STUN_SOCKET_NEAR: return GA_STUN_TEAMS;
+	default: return f;
+	}
+}
+
+/* The client port of flow f. */
+static inline unsigned
+gen_apps_cport_of(unsigned f)
+{
+	return 40000 + (f == GA_STUN_SOCKET ? GA_STUN_TEAMS : f);
+}
+
+/* The flow whose server address (198.19.1.x) flow f talks to; 0 for a published address. */
+static inline unsigned
+gen_apps_server_of(unsigned f)
+{
+	switch (f) {
+	case GA_TLS_ATTR:
+	case GA_TLS_ATTR_NEAR: return GA_WHATSAPP_SNI;
+	case GA_TEAMS_PREFIX_UDP:
+	case GA_TEAMS_PREFIX_PORT_NEAR:
+	case GA_TEAMS_PREFIX_TLS_NONAME:
+	case GA_TEAMS_PREFIX_TLS_SNI_NEAR:
+	case GA_TELEGRAM_PREFIX:
+	case GA_TELEGRAM_PREFIX_NEAR:
+	case GA_WEBEX_PREFIX:
+	case GA_WEBEX_PREFIX_NEAR: return 0;
+	default: return f;
+	}
+}
+
+/* The server names of the quic-stale capture: the same length, so that the start of one
+ * hello and the rest of the other make a well-formed hello. */
+#define GEN_QUIC_STALE_NAME_A "update.googleapis.com"
+#define GEN_QUIC_STALE_NAME_B "scontent.whatsapp.net"
+
+/* Write the scenarios; 0 on success. */
+int gen_apps_scenario(const char *out);
+int gen_quic_stale_scenario(const char *out);
+
+#endif /* GEN_APPS_H */
