@@ -128,6 +128,12 @@ dp_http_request(const uint8_t *p, uint32_t len, struct dp_http_req *out)
 		char auth[DP_NAME_MAX];
 		const char *a = strstr(out->target, "://") + 3;
 		size_t k = strcspn(a, "/?#");
+		/* [userinfo "@"] host [":" port] (RFC 3986 §3.2): the host follows the last '@' */
+		const char *at = memrchr(a, '@', k);
+		if (at != NULL) {
+			k -= (size_t)(at + 1 - a);
+			a = at + 1;
+		}
 		snprintf(auth, sizeof(auth), "%.*s", (int)k, a);
 		out->absolute = true;
 		authority(auth, out->host, sizeof(out->host), &out->port);

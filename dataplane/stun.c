@@ -102,6 +102,10 @@ text(char *dst, unsigned cap, const uint8_t *v, uint16_t vl)
 	dst[n] = '\0';
 }
 
+/* Microsoft's vendor attributes ([MS-TURN] 2.2.2, [MS-ICE2] 2.2.2); not the standard ones
+ * in the same range that its clients also send (ALTERNATE-SERVER 0x8023, RFC 8489 §14.15;
+ * ICE-CONTROLLED 0x8029 and ICE-CONTROLLING 0x802A, RFC 8445 §16.1), which every ICE agent
+ * sends. */
 static bool
 ms_attr(uint16_t t)
 {
@@ -109,9 +113,6 @@ ms_attr(uint16_t t)
 	case 0x8006:
 	case 0x8008:
 	case 0x8020:
-	case 0x8023:
-	case 0x8029:
-	case 0x802a:
 	case 0x8032:
 	case 0x8036:
 	case 0x8037:
@@ -126,13 +127,16 @@ ms_attr(uint16_t t)
 	}
 }
 
-enum dp_parse
-dp_stun_parse_msg(const uint8_t *p, uint32_t len, bool exact, struct dp_stun *out)
+/* A message at p; unwrap: the FF10 wrapper may come first (one level: a wrapper inside a
+ * wrapper is not a message). */
+static enum dp_parse
+parse(const uint8_t *p, uint32_t len, bool exact, bool unwrap, struct dp_stun *out)
 {
 	memset(out, 0, sizeof(*out));
 	/* [MS-TURN] 2.2.3 multiplexed TURN: FF10, length of the rest, 8-byte session id */
-	if (exact && len >= 12 + 20 && p[0] == 0xff && p[1] == 0x10 && rd16(p + 2) + 4u == len) {
-		enum dp_parse r = dp_stun_parse_msg(p + 12, len - 12, true, out);
+	if (unwrap && exact && len >= 12 + 20 && p[0] == 0xff && p[1] == 0x10 &&
+	    rd16(p + 2) + 4u == len) {
+		enum dp_parse r = parse(p + 12, len - 12, true, false, out);
 		out->ms_mux = r == DP_PARSE_OK;
 		out->ms |= out->ms_mux;
 		/* the wrapper is MS-TURN's: reported as its MAGIC-COOKIE attribute */
@@ -197,6 +201,12 @@ dp_stun_parse_msg(const uint8_t *p, uint32_t len, bool exact, struct dp_stun *ou
 			return DP_PARSE_NO;
 	}
 	return DP_PARSE_OK;
+}
+
+enum dp_parse
+dp_stun_parse_msg(const uint8_t *p, uint32_t len, bool exact, struct dp_stun *out)
+{
+	return parse(p, len, exact, true, out);
 }
 
 enum dp_parse

@@ -107,15 +107,17 @@ dp_tls_looks_like(const uint8_t *p, uint32_t len)
 
 /*
  * Gather handshake bytes from the records at p into hs (up to cap). Returns the number of
- * handshake bytes, or -1 if the records are not TLS handshake records. *complete_records
- * tells whether the last record was whole.
+ * handshake bytes, or -1 if the records are not TLS handshake records. *truncated tells
+ * that the last record is not all there; *ended that a record of another type follows the
+ * handshake records, so no more handshake bytes will come in clear.
  */
 static int32_t
-gather(const uint8_t *p, uint32_t len, uint8_t *hs, uint32_t cap, bool *truncated)
+gather(const uint8_t *p, uint32_t len, uint8_t *hs, uint32_t cap, bool *truncated, bool *ended)
 {
 	uint32_t off = 0, n = 0;
 
 	*truncated = false;
+	*ended = false;
 	while (off < len) {
 		if (len - off < 5) {
 			*truncated = true;
@@ -126,6 +128,7 @@ gather(const uint8_t *p, uint32_t len, uint8_t *hs, uint32_t cap, bool *truncate
 			 * application data): the handshake records end here. */
 			if (off == 0)
 				return -1;
+			*ended = true;
 			break;
 		}
 		if (p[off + 1] != 0x03)
@@ -235,19 +238,20 @@ enum dp_parse
 dp_tls_client_hello(const uint8_t *p, uint32_t len, struct dp_tls_hello *out)
 {
 	static _Thread_local uint8_t hs[HS_MAX];
-	bool truncated;
+	bool truncated, ended;
 
 	memset(out, 0, sizeof(*out));
 	if (len < 5)
 		return dp_tls_looks_like(p, len) || len < 3 ? DP_PARSE_MORE : DP_PARSE_NO;
 	if (!dp_tls_looks_like(p, len))
 		return DP_PARSE_NO;
-	int32_t n = gather(p, len, hs, sizeof(hs), &truncated);
+	int32_t n = gather(p, len, hs, sizeof(hs), &truncated, &ended);
 	if (n < 0)
 		return DP_PARSE_NO;
 	enum dp_parse r = dp_tls_client_hello_msg(hs, (uint32_t)n, out);
-	if (r == DP_PARSE_MORE && !truncated && (uint32_t)n == sizeof(hs))
-		return DP_PARSE_NO; /* larger than we accept */
+	/* incomplete for good: larger than we accept, or the handshake records have ended */
+	if (r == DP_PARSE_MORE && !truncated && ((uint32_t)n == sizeof(hs) || ended))
+		return DP_PARSE_NO;
 	return r;
 }
 
@@ -359,31 +363,65 @@ certificate_names(struct cur cert, struct dp_tls_server *out)
 			san(x, out);
 }
 
+/*
+ * The leaf certificate at the start of a Certificate message's body (RFC 5246 §7.4.2), of
+ * which avail bytes are here out of hl: true once the leaf is all there, inside the
+ * certificate_list's declared length and that inside the message.
+ */
+static bool
+leaf_certificate(const uint8_t *body, uint32_t avail, uint32_t hl, struct cur *cert)
+{
+	struct cur c = { body, avail };
+	uint32_t list;
+
+	if (!u24(&c, &list) || list > hl - 3)
+		return false;
+	if (c.n > list)
+		c.n = list;
+	return vec(&c, 3, cert);
+}
+
 enum dp_parse
 dp_tls_server_hello(const uint8_t *p, uint32_t len, struct dp_tls_server *out)
 {
 	static _Thread_local uint8_t hs[HS_MAX];
-	bool truncated, have_hello = false;
+	bool truncated, ended, have_hello = false;
 
 	memset(out, 0, sizeof(*out));
 	if (len < 5)
 		return len < 3 || dp_tls_looks_like(p, len) ? DP_PARSE_MORE : DP_PARSE_NO;
 	if (!dp_tls_looks_like(p, len))
 		return DP_PARSE_NO;
-	int32_t n = gather(p, len, hs, sizeof(hs), &truncated);
+	int32_t n = gather(p, len, hs, sizeof(hs), &truncated, &ended);
 	if (n < 0)
 		return DP_PARSE_NO;
+	/* No more handshake bytes will be read: the records of another type have begun, or
+	 * as many bytes as we gather are here. Until then a message not yet complete (or
+	 * not yet begun: the Certificate after a ServerHello in a record of its own) is
+	 * waited for. */
+	bool last = !truncated && (ended || (uint32_t)n == sizeof(hs));
 	struct cur c = { hs, (uint32_t)n };
 	while (c.n > 0) {
 		uint32_t type, hl, v;
 		struct cur body, x;
 		if (!u8(&c, &type) || !u24(&c, &hl))
-			return have_hello ? DP_PARSE_OK : DP_PARSE_MORE;
+			break;
+		if (type == 11 && have_hello) { /* Certificate: the leaf may be read before the
+						 * rest of the chain is here */
+			struct cur cert;
+			uint32_t avail = c.n < hl ? c.n : hl;
+			if (hl >= 3 && leaf_certificate(c.p, avail, hl, &cert)) {
+				certificate_names(cert, out);
+				return DP_PARSE_OK;
+			}
+			if (avail == hl || last)
+				return DP_PARSE_OK; /* no leaf to read */
+			return DP_PARSE_MORE;
+		}
 		if (hl > HS_MAX)
 			return DP_PARSE_NO;
 		if (!take(&c, hl, &body))
-			return truncated ? DP_PARSE_MORE
-					 : (have_hello ? DP_PARSE_OK : DP_PARSE_MORE);
+			break;
 		if (type == 2) { /* ServerHello */
 			if (!u16(&body, &v) || (v >> 8) != 3)
 				return DP_PARSE_NO;
@@ -405,12 +443,7 @@ dp_tls_server_hello(const uint8_t *p, uint32_t len, struct dp_tls_server *out)
 			}
 			have_hello = true;
 			if (out->version >= 0x0304)
-				return DP_PARSE_OK;    /* the rest is encrypted */
-		} else if (type == 11 && have_hello) { /* Certificate */
-			struct cur list, cert;
-			if (vec(&body, 3, &list) && vec(&list, 3, &cert))
-				certificate_names(cert, out);
-			return DP_PARSE_OK;
+				return DP_PARSE_OK; /* the rest is encrypted */
 		} else if (type == 14 || type == 13 || type == 12) {
 			/* ServerHelloDone, CertificateRequest, ServerKeyExchange: no certificate */
 			if (have_hello && type == 14)
@@ -419,5 +452,7 @@ dp_tls_server_hello(const uint8_t *p, uint32_t len, struct dp_tls_server *out)
 			return DP_PARSE_NO;
 		}
 	}
-	return truncated || !have_hello ? DP_PARSE_MORE : DP_PARSE_OK;
+	if (!last)
+		return DP_PARSE_MORE;
+	return have_hello ? DP_PARSE_OK : DP_PARSE_NO;
 }
