@@ -28,10 +28,10 @@
 
 #include "../../dataplane/attrib.h"
 
-#define ENTRIES  65536
-#define LOOKUPS  (4u << 20)
-#define LEARNS   (1u << 20)
-#define PEERS    3
+#define ENTRIES 65536
+#define LOOKUPS (4u << 20)
+#define LEARNS  (1u << 20)
+#define PEERS   3
 
 struct shared_key {
 	uint8_t client[16];
