@@ -1147,8 +1147,13 @@ dns_message(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_dns *
 	if (id < 0)
 		return;
 	const struct dp_pattern *p = &db->m.pat[DP_DB_HOST][id];
-	if (!final(ip->f))
+	if (!final(ip->f)) {
+		/* the record names the question that decided it */
+		struct dp_flow_info *info = &iw->info[ip->pos];
+		snprintf(info->name, sizeof(info->name), "%.95s", m->qname);
+		info->name_field = DP_F_DNS;
 		decide(iw, ip, p->app, DP_M_DNS, DP_CONF_DPI, DP_F_DNS, p->rule, m->qname);
+	}
 	if (m->response)
 		dns_learn(iw, ip, m, p->app);
 }

@@ -8,7 +8,8 @@
  * with FINs; UDP flows carry both directions where the protocol answers. Flows follow one
  * another on one clock (1 ms between packets, 20 ms between flows), each on its own
  * addresses (apps.h), so identification of one never depends on another except where a
- * flow exists to test exactly that (attribution).
+ * flow exists to test exactly that (attribution). The timed flows come first, at the times
+ * gen_apps_timed_us gives, taking turns frame by frame (the records' times).
  *
  * The bytes come from public specifications and documentation, named beside each flow.
  * Where the catalogue relies on facts read from nDPI's dissectors, the flow follows the
@@ -22,8 +23,6 @@
 
 #include "pkt.h"
 #include "proto.h"
-
-#define T0 1767225600000000ull /* 2026-01-01T00:00:00Z */
 
 static const uint8_t MAC_CLIENT[6] = { 0x02, 0x00, 0x00, 0x00, 0x01, 0x01 };
 static const uint8_t MAC_GW[6] = { 0x02, 0x00, 0x00, 0x00, 0x02, 0x01 };
@@ -358,6 +357,43 @@ dns_flow(struct apps *a, unsigned f, const char *name, unsigned answer_flow)
 	udp_close(&u);
 }
 
+/* Several questions on one socket: question k of flow f (ids 0x5000 + 16 f + k) asking
+ * for name's A record, and its answer, addr. */
+static uint16_t
+dns_id(unsigned f, unsigned k)
+{
+	return (uint16_t)(0x5000 + 16 * f + k);
+}
+
+static void
+dns_ask(struct udp *u, unsigned f, unsigned k, const char *name)
+{
+	struct gen_msg m = { .n = 0 };
+
+	gen_dns_query(&m, dns_id(f, k), name, 1);
+	udp_msg(u, true, &m);
+}
+
+static void
+dns_reply(struct udp *u, unsigned f, unsigned k, const char *name, struct gen_addr addr)
+{
+	struct gen_msg m = { .n = 0 };
+
+	gen_dns_query(&m, dns_id(f, k), name, 1);
+	gen_dns_answer_a(&m, addr.a, 300);
+	udp_msg(u, false, &m);
+}
+
+/* RTP on Zoom's media port from the client of flow f to its server. */
+static void
+zoom_media(struct apps *a, unsigned f)
+{
+	struct udp u = udp_open(a, f, server_addr(f), 8801);
+
+	rtp_exchange(&u, &a->rng);
+	udp_close(&u);
+}
+
 /* ---- STUN / TURN ---- */
 
 /* A TURN Allocate request (RFC 8656 §7.1): REQUESTED-TRANSPORT UDP. */
@@ -564,6 +600,43 @@ dns_and_attribution(struct apps *a)
 		tls13_client_finish(&t, &a->rng);
 		tcp_close(a, &t);
 	}
+
+	/* A stub resolver sends its questions on one socket without waiting (glibc asks for
+	 * A and AAAA that way): zoom.us, then www.example.org, whose answer comes first. Each
+	 * answer belongs to its own question: the client's media to zoom.us's address is
+	 * Zoom's, to www.example.org's it is not. */
+	u = udp_open(a, GA_DNS_REORDERED, server_addr(GA_DNS_REORDERED), 53);
+	dns_ask(&u, GA_DNS_REORDERED, 1, "zoom.us");
+	dns_ask(&u, GA_DNS_REORDERED, 2, "www.example.org");
+	dns_reply(&u, GA_DNS_REORDERED, 2, "www.example.org",
+		  server_addr(GA_DNS_REORDERED_NEAR_MEDIA));
+	dns_reply(&u, GA_DNS_REORDERED, 1, "zoom.us", server_addr(GA_DNS_REORDERED_MEDIA));
+	udp_close(&u);
+	zoom_media(a, GA_DNS_REORDERED_MEDIA);
+	zoom_media(a, GA_DNS_REORDERED_NEAR_MEDIA);
+
+	/* The same with the application's name second: www.example.org, then zoom.us. */
+	u = udp_open(a, GA_DNS_SECOND_Q, server_addr(GA_DNS_SECOND_Q), 53);
+	dns_ask(&u, GA_DNS_SECOND_Q, 1, "www.example.org");
+	dns_ask(&u, GA_DNS_SECOND_Q, 2, "zoom.us");
+	dns_reply(&u, GA_DNS_SECOND_Q, 1, "www.example.org", gen_ip4(198, 19, 4, 1));
+	dns_reply(&u, GA_DNS_SECOND_Q, 2, "zoom.us", server_addr(GA_DNS_SECOND_Q_MEDIA));
+	udp_close(&u);
+	zoom_media(a, GA_DNS_SECOND_Q_MEDIA);
+
+	/* A forwarding resolver asks another from its own port 53 (as BIND's query-source
+	 * once did), one question after another on that socket, zoom.us third; the
+	 * forwarder's host then sends media to zoom.us's address. */
+	static const char *const fwd[] = { "www.example.org", "www.example.net", "zoom.us" };
+	u = udp_open(a, GA_DNS_RESOLVERS, server_addr(GA_DNS_RESOLVERS), 53);
+	for (unsigned k = 0; k < 3; k++) {
+		dns_ask(&u, GA_DNS_RESOLVERS, k + 1, fwd[k]);
+		dns_reply(&u, GA_DNS_RESOLVERS, k + 1, fwd[k],
+			  k == 2 ? server_addr(GA_DNS_RESOLVERS_MEDIA)
+				 : gen_ip4(198, 19, 4, (uint8_t)(2 + k)));
+	}
+	udp_close(&u);
+	zoom_media(a, GA_DNS_RESOLVERS_MEDIA);
 }
 
 static void
@@ -1221,16 +1294,45 @@ addresses(struct apps *a)
 	syn_only(a, GA_SYN_ONLY_NEAR, 3390);
 }
 
+/*
+ * Three UDP flows taking turns (apps.h: gen_apps_timed_us), each frame at its own time,
+ * all of them in the replay's first burst; bytes no parser claims, none of them random
+ * (the other flows' bytes stay as they were). The clock resumes 20 ms after the last.
+ */
+static void
+timed(struct apps *a)
+{
+	struct gen_l2 back = gen_l2_reverse(&a->l2);
+	uint8_t body[64];
+
+	for (unsigned f = GA_TIMED_A; f <= GA_TIMED_C; f++) {
+		for (unsigned i = 0; i < GEN_APPS_TIMED_FRAMES; i++) {
+			bool up = i % 2 == 0;
+			body[0] = 0x7f;
+			for (size_t j = 1; j < sizeof(body); j++)
+				body[j] = (uint8_t)(31 * f + 7 * i + j);
+			gen_udp(a->w, gen_apps_timed_us(f, i), up ? &a->l2 : &back,
+				up ? client_addr(f) : server_addr(f),
+				up ? server_addr(f) : client_addr(f),
+				(uint16_t)(up ? gen_apps_cport_of(f) : GEN_APPS_TIMED_PORT),
+				(uint16_t)(up ? GEN_APPS_TIMED_PORT : gen_apps_cport_of(f)), body,
+				sizeof(body));
+		}
+	}
+	a->ts = gen_apps_timed_us(GA_TIMED_C, GEN_APPS_TIMED_FRAMES - 1) + 20000;
+}
+
 int
 gen_apps_scenario(const char *out)
 {
-	struct apps a = { .rng = { 0x5eed0a995ull }, .ts = T0 };
+	struct apps a = { .rng = { 0x5eed0a995ull }, .ts = GEN_APPS_T0 };
 
 	memcpy(a.l2.src, MAC_CLIENT, 6);
 	memcpy(a.l2.dst, MAC_GW, 6);
 	a.w = gen_writer_open(out);
 	if (a.w == NULL)
 		return 1;
+	timed(&a);
 	tls_names(&a);
 	http(&a);
 	dns_and_attribution(&a);
@@ -1267,7 +1369,7 @@ gen_quic_stale_scenario(const char *out)
 	struct gen_rng r;
 	struct gen_l2 l2 = { 0 };
 	uint8_t dgram[1300], frame[GEN_MAX_FRAME];
-	uint64_t ts = T0;
+	uint64_t ts = GEN_APPS_T0;
 	size_t n;
 
 	memcpy(l2.src, MAC_CLIENT, 6);

@@ -16,6 +16,9 @@
  * client, or per client socket) and where its server is a published address (prefix
  * flows) or another flow's server (gen_apps_server_of returns 0 or that flow).
  *
+ * The capture's frames are at known times: the timed flows open it (gen_apps_timed_us), and
+ * every other flow follows on the shared clock.
+ *
  * "quic-stale": the regression capture for a QUIC CRYPTO-reassembly block reused by a
  * later flow without being cleared (see gen_quic_stale_scenario).
  */
@@ -78,6 +81,15 @@ enum gen_apps_flow {
 	GA_DNS_NEAR_MEDIA,
 	GA_TLS_ATTR,
 	GA_TLS_ATTR_NEAR,
+	/* several questions on one DNS socket: each answer is learned for its own question's
+	 * application, and every question is read */
+	GA_DNS_REORDERED,            /* zoom.us, then www.example.org; the second answered first */
+	GA_DNS_REORDERED_MEDIA,      /* RTP to zoom.us's answer */
+	GA_DNS_REORDERED_NEAR_MEDIA, /* RTP to www.example.org's answer */
+	GA_DNS_SECOND_Q,             /* www.example.org, then zoom.us, both answered */
+	GA_DNS_SECOND_Q_MEDIA,       /* RTP to zoom.us's answer */
+	GA_DNS_RESOLVERS,            /* resolver to resolver (port 53 to 53), three questions */
+	GA_DNS_RESOLVERS_MEDIA,      /* RTP from that resolver to zoom.us's answer */
 	/* STUN / TURN, and attribution by STUN peers and by local sockets */
 	GA_STUN_TEAMS,
 	GA_STUN_PEER,
@@ -146,6 +158,10 @@ enum gen_apps_flow {
 	GA_RDP_PORT_PAYLOAD_NEAR,
 	GA_TUNNEL_SYN_ONLY,
 	GA_SYN_ONLY_NEAR,
+	/* record times: three flows taking turns at the start of the capture */
+	GA_TIMED_A,
+	GA_TIMED_B,
+	GA_TIMED_C,
 	GA__COUNT
 };
 
@@ -158,6 +174,10 @@ gen_apps_client_of(unsigned f)
 	switch (f) {
 	case GA_DNS_MEDIA: return GA_DNS_APP;
 	case GA_DNS_NEAR_MEDIA: return GA_DNS_NEAR;
+	case GA_DNS_REORDERED_MEDIA:
+	case GA_DNS_REORDERED_NEAR_MEDIA: return GA_DNS_REORDERED;
+	case GA_DNS_SECOND_Q_MEDIA: return GA_DNS_SECOND_Q;
+	case GA_DNS_RESOLVERS_MEDIA: return GA_DNS_RESOLVERS;
 	case GA_TLS_ATTR: return GA_WHATSAPP_SNI;
 	case GA_STUN_PEER:
 	case GA_STUN_SOCKET:
@@ -166,10 +186,12 @@ gen_apps_client_of(unsigned f)
 	}
 }
 
-/* The client port of flow f. */
+/* The client port of flow f (a resolver's flow to another resolver: 53). */
 static inline unsigned
 gen_apps_cport_of(unsigned f)
 {
+	if (f == GA_DNS_RESOLVERS)
+		return 53;
 	return 40000 + (f == GA_STUN_SOCKET ? GA_STUN_TEAMS : f);
 }
 
@@ -190,6 +212,33 @@ gen_apps_server_of(unsigned f)
 	case GA_WEBEX_PREFIX_NEAR: return 0;
 	default: return f;
 	}
+}
+
+/* The capture's clock: 2026-01-01T00:00:00Z. */
+#define GEN_APPS_T0 1767225600000000ull
+
+/* The server port of the timed flows (UDP; bytes no parser or signature claims). */
+#define GEN_APPS_TIMED_PORT 4000
+/* Frames per timed flow: even ones from the client, odd ones from the server. */
+#define GEN_APPS_TIMED_FRAMES 4
+
+/*
+ * The time (microseconds since the epoch) of frame i of timed flow f (GA_TIMED_A..C). The
+ * timed flows are the capture's first twelve frames, taking turns so that each one's first
+ * and last frames have other flows' frames after them in the same replay burst:
+ *
+ *   A +0       B +1.250   C +2.500   A +3   B +4   C +5   ...   A +9   B +10   C +11 ms
+ *
+ * A first frame is off the millisecond except A's, which is the capture's first (a record's
+ * start is exact to the microsecond); every last frame is a whole number of milliseconds
+ * after the capture's first frame (a record's end is kept in milliseconds from it).
+ */
+static inline unsigned long long
+gen_apps_timed_us(unsigned f, unsigned i)
+{
+	unsigned k = f - GA_TIMED_A;
+
+	return GEN_APPS_T0 + (i == 0 ? 1250ull * k : 1000ull * (3 * i + k));
 }
 
 /* The server names of the quic-stale capture: the same length, so that the start of one

@@ -8,6 +8,7 @@
  * app, master, confidence, the evidence's field, rule and value, the server name seen and
  * how many packets the decision took; each near miss must be no catalogue application.
  * Every application of the catalogue must be identified by its own bytes at least once.
+ * The records' times are the frames' own: the capture's first frames are at known times.
  *
  * The "quic-stale" capture is the regression for QUIC CRYPTO-reassembly state: an Initial
  * with part of a hello held a head block; when its flow ended the block went back to the
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../gen/apps.h"
 #include "../support/support.h"
@@ -266,14 +268,13 @@ Test(identify, tls_server_names, .init = setup, .fini = teardown, .timeout = 60)
 Test(identify, tls_hello_signatures_and_certificates, .init = setup, .fini = teardown,
      .timeout = 60)
 {
-	/* rule not checked for "hello" evidence: the record names the field ("hello"), not
-	 * the signature (tor-link-hello, anydesk-alpn) */
 	static const struct want want[] = {
 		{ GA_TOR_HELLO, "Tor link hello (random base32 SNI, no ALPN) on 9001", "tor", "tls",
-		  "dpi", "hello", NULL, "sni=www.q3ifz6rjxwvd.com;alpn=;", "www.q3ifz6rjxwvd.com",
-		  NULL, HELLO_PKT },
+		  "dpi", "hello", "tor-link-hello", "sni=www.q3ifz6rjxwvd.com;alpn=;",
+		  "www.q3ifz6rjxwvd.com", NULL, HELLO_PKT },
 		{ GA_ANYDESK_ALPN, "ALPN anydesk/6.2.0/linux, no SNI", "anydesk", "tls", "dpi",
-		  "hello", NULL, "sni=;alpn=anydesk/6.2.0/linux;", NULL, NULL, HELLO_PKT },
+		  "hello", "anydesk-alpn", "sni=;alpn=anydesk/6.2.0/linux;", NULL, NULL,
+		  HELLO_PKT },
 		{ GA_CERT_NAME, "no SNI; TLS 1.2 certificate CN meet.webex.com", "webex", "tls",
 		  "dpi", "cert", "*.webex.com", "meet.webex.com", NULL, "meet.webex.com",
 		  CERT_PKT },
@@ -327,9 +328,8 @@ Test(identify, http_requests, .init = setup, .fini = teardown, .timeout = 60)
 		  HELLO_PKT },
 		{ GA_HTTP_HOST, "Host: www.psiphon3.com", "psiphon", "http", "dpi", "host",
 		  "*.psiphon3.com", "www.psiphon3.com", NULL, "www.psiphon3.com", HELLO_PKT },
-		/* master not checked: a TCP signature decides on the first bytes, before any
-		 * parser has read them, and the record says "unknown" (not "http") */
-		{ GA_BT_ANNOUNCE, "GET /announce?info_hash=...", "bittorrent", NULL, "dpi",
+		/* master: the protocol the first bytes chose, though the signature decided */
+		{ GA_BT_ANNOUNCE, "GET /announce?info_hash=...", "bittorrent", "http", "dpi",
 		  "payload", "bittorrent-tracker-announce", "signature", NULL, NULL, HELLO_PKT },
 	};
 	static const struct near near[] = {
@@ -374,6 +374,62 @@ Test(identify, dns_and_attribution, .init = setup, .fini = teardown, .timeout = 
 	CHECK_NEAR(near);
 	/* a DNS flow naming no application is settled once its question has its answer */
 	cr_expect_eq(ts_json_u64(record(GA_DNS_NEAR), "decided_after_pkts"), 2);
+}
+
+/*
+ * Regression: one socket asks zoom.us, then www.example.org, whose answer comes first. Each
+ * answer is learned for its own question's application: before the fix every answer was
+ * learned for the application of the flow's first question, so the client's media to
+ * www.example.org's address was zoom (confidence attribution), and the flow was done before
+ * zoom.us's answer, so its media to zoom.us's address was not.
+ */
+Test(identify, dns_answers_are_learned_for_their_own_question, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	static const struct want want[] = {
+		{ GA_DNS_REORDERED, "DNS zoom.us and www.example.org on one socket", "zoom", "dns",
+		  "dpi", "dns", "zoom.us", "zoom.us", NULL, NULL, 1 },
+		{ GA_DNS_REORDERED_MEDIA, "RTP to zoom.us's answer, given after the other's",
+		  "zoom", "rtp", "attribution", "attribution", "attribution", "dns", NULL, NULL,
+		  1 },
+	};
+	static const struct near near[] = {
+		{ GA_DNS_REORDERED_NEAR_MEDIA, "RTP to the answer of www.example.org, asked second",
+		  "zoom", "rtp", NULL, NULL },
+	};
+
+	replay("apps");
+	CHECK_ALL(want);
+	CHECK_NEAR(near);
+}
+
+/*
+ * Regression: every question of a DNS flow is read, not only the first. Before the fix a
+ * socket that asked www.example.org first was settled (dns, no application) at its first
+ * packet: its later question for zoom.us decided nothing and its answer was not learned; a
+ * resolver forwarding questions to another (port 53 to 53) the same.
+ */
+Test(identify, dns_every_question_is_read, .init = setup, .fini = teardown, .timeout = 60)
+{
+	static const struct want want[] = {
+		/* decided by the second question; every answer read */
+		{ GA_DNS_SECOND_Q, "DNS www.example.org, then zoom.us, on one socket", "zoom",
+		  "dns", "dpi", "dns", "zoom.us", "zoom.us", NULL, NULL, 2 },
+		{ GA_DNS_SECOND_Q_MEDIA, "RTP to the answer of zoom.us, asked second", "zoom",
+		  "rtp", "attribution", "attribution", "attribution", "dns", NULL, NULL, 1 },
+		/* question, answer, question, answer, question (zoom.us), answer */
+		{ GA_DNS_RESOLVERS, "resolver to resolver, zoom.us the third question", "zoom",
+		  "dns", "dpi", "dns", "zoom.us", "zoom.us", NULL, NULL, 5 },
+		{ GA_DNS_RESOLVERS_MEDIA, "RTP from the resolver's host to zoom.us's answer",
+		  "zoom", "rtp", "attribution", "attribution", "attribution", "dns", NULL, NULL,
+		  1 },
+	};
+
+	replay("apps");
+	CHECK_ALL(want);
+	/* the flows as the capture has them: every answer reached the client */
+	cr_expect_eq(ts_json_u64(record(GA_DNS_SECOND_Q), "pkts_toclient"), 2);
+	cr_expect_eq(ts_json_u64(record(GA_DNS_RESOLVERS), "pkts_toclient"), 3);
 }
 
 Test(identify, stun_and_turn, .init = setup, .fini = teardown, .timeout = 60)
@@ -421,9 +477,8 @@ Test(identify, protocol_handshakes, .init = setup, .fini = teardown, .timeout = 
 	static const struct want want[] = {
 		{ GA_SSH, "SSH banners on 2222", "ssh", "ssh", "dpi", "banner", "banner",
 		  "OpenSSH_9.2p1 Debian-2+deb12u3", NULL, NULL, HELLO_PKT },
-		/* master not checked: the catalogue's handshake signature decides before the
-		 * BitTorrent parser reads the bytes ("unknown", not "bittorrent") */
-		{ GA_BT_HANDSHAKE, "BitTorrent peer handshake", "bittorrent", NULL, "dpi",
+		/* decided by the catalogue's handshake signature; master from the bytes */
+		{ GA_BT_HANDSHAKE, "BitTorrent peer handshake", "bittorrent", "bittorrent", "dpi",
 		  "payload", "bittorrent-handshake", "signature", NULL, NULL, HELLO_PKT },
 		{ GA_BT_DHT, "DHT ping query", "bittorrent", "bittorrent", "dpi", "handshake",
 		  "handshake", "dht", NULL, NULL, 1 },
@@ -476,8 +531,9 @@ Test(identify, protocol_handshakes, .init = setup, .fini = teardown, .timeout = 
 
 Test(identify, payload_signatures, .init = setup, .fini = teardown, .timeout = 60)
 {
-	/* master not checked where a TCP signature decides: it does so on the first bytes,
-	 * before any parser has read them ("unknown"); UDP signatures follow the parsers */
+	/* master not checked: none of these bytes is a protocol with a parser of its own (a
+	 * signature deciding on HTTP or BitTorrent bytes reports them: http_requests,
+	 * protocol_handshakes) */
 	static const struct want want[] = {
 		/* weak: the client's magic, then the server's (6th packet) */
 		{ GA_TV_BOTH, "TeamViewer client and server magic on 443", "teamviewer", NULL,
@@ -651,4 +707,48 @@ Test(identify, quic_state_of_an_ended_flow_is_not_reused, .init = setup, .fini =
 	cr_expect_str_eq(str(b, "field", v, sizeof(v)), "quic", "%s", b);
 	cr_expect_str_eq(str(b, "value", v, sizeof(v)), GEN_QUIC_STALE_NAME_B, "%s", b);
 	cr_expect_eq(ts_json_u64(b, "decided_after_pkts"), 1, "%s", b);
+}
+
+/* A time as the records write it: 2026-01-01T00:00:00.001250+0000. */
+static const char *
+time_text(unsigned long long us, char *buf, size_t len)
+{
+	time_t secs = (time_t)(us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06llu+0000", us % 1000000);
+	return buf;
+}
+
+/*
+ * Regression: a record's times are its frames' own. The three timed flows open the apps
+ * capture and take turns frame by frame, so each one's frames share the replay's first
+ * burst with others' that follow them. Before the fix every frame of a burst was stamped
+ * with the burst's last frame's time: each flow started and ended when the burst did.
+ */
+Test(identify, record_times_are_each_frames_own, .init = setup, .fini = teardown, .timeout = 60)
+{
+	char want[64], got[64];
+
+	replay("apps");
+	for (unsigned f = GA_TIMED_A; f <= GA_TIMED_C; f++) {
+		const char *rec = record(f);
+		cr_expect_eq(ts_json_u64(rec, "pkts_toserver") + ts_json_u64(rec, "pkts_toclient"),
+			     GEN_APPS_TIMED_FRAMES, "%s", rec);
+		/* the first frame's time, to the microsecond */
+		time_text(gen_apps_timed_us(f, 0), want, sizeof(want));
+		cr_expect_str_eq(str(rec, "start", got, sizeof(got)), want,
+				 "timed flow %u: start %s, want %s\n%s", f - GA_TIMED_A, got, want,
+				 rec);
+		cr_expect_str_eq(str(rec, "timestamp", got, sizeof(got)), want,
+				 "timed flow %u: timestamp %s, want %s\n%s", f - GA_TIMED_A, got,
+				 want, rec);
+		/* the last frame's */
+		time_text(gen_apps_timed_us(f, GEN_APPS_TIMED_FRAMES - 1), want, sizeof(want));
+		cr_expect_str_eq(str(rec, "end", got, sizeof(got)), want,
+				 "timed flow %u: end %s, want %s\n%s", f - GA_TIMED_A, got, want,
+				 rec);
+	}
 }
