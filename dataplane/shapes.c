@@ -45,12 +45,14 @@ dp_ssh_banner(const uint8_t *p, uint32_t len, char *software, unsigned cap)
 	const uint8_t *s = v + vlen, *e = nl;
 	if (e > s && e[-1] == '\r')
 		e--;
-	unsigned k = 0;
-	for (; s < e && k + 1 < cap; s++) {
-		if (*s < 0x20 || *s >= 0x7f)
+	/* every byte is checked, whatever room the caller gives for the copy, before the
+	 * copy (so that software stays "" on NO) */
+	for (const uint8_t *q = s; q < e; q++)
+		if (*q < 0x20 || *q >= 0x7f)
 			return DP_PARSE_NO;
+	unsigned k = 0;
+	for (; s < e && k + 1 < cap; s++)
 		software[k++] = (char)*s;
-	}
 	if (cap > 0)
 		software[k] = '\0';
 	return DP_PARSE_OK;
@@ -286,8 +288,8 @@ dp_rtp(const uint8_t *p, uint32_t len, uint8_t *pt)
 	if (len < 12 || (p[0] >> 6) != 2)
 		return false;
 	uint8_t t = p[1] & 0x7f;
-	if (t >= 72 && t <= 76)
-		return false; /* RTCP's range */
+	if (t >= 72 && t <= 78)
+		return false; /* RTCP's 200-206 with the marker bit (RFC 5761 §4) */
 	unsigned cc = p[0] & 15, hl = 12 + 4 * cc;
 	if (hl > len)
 		return false;

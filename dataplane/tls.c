@@ -107,9 +107,11 @@ dp_tls_looks_like(const uint8_t *p, uint32_t len)
 
 /*
  * Gather handshake bytes from the records at p into hs (up to cap). Returns the number of
- * handshake bytes, or -1 if the records are not TLS handshake records. *truncated tells
- * that the last record is not all there; *ended that a record of another type follows the
- * handshake records, so no more handshake bytes will come in clear.
+ * handshake bytes, or -1 if the first record is not a TLS handshake record. *truncated
+ * tells that the last record is not all there; *ended that a record of another type (or
+ * one that is not TLS) follows the handshake records, so no more handshake bytes will come
+ * in clear. What was gathered before such a record stands, whatever follows: the answer
+ * for a stream's first bytes does not change when more arrive.
  */
 static int32_t
 gather(const uint8_t *p, uint32_t len, uint8_t *hs, uint32_t cap, bool *truncated, bool *ended)
@@ -123,19 +125,15 @@ gather(const uint8_t *p, uint32_t len, uint8_t *hs, uint32_t cap, bool *truncate
 			*truncated = true;
 			break;
 		}
-		if (p[off] != 0x16) {
+		uint32_t rl = (uint32_t)p[off + 3] << 8 | p[off + 4];
+		if (p[off] != 0x16 || p[off + 1] != 0x03 || rl == 0 || rl > 16384 + 2048) {
 			/* Another content type after the handshake (change_cipher_spec, alert,
-			 * application data): the handshake records end here. */
+			 * application data), or not a record: the handshake records end here. */
 			if (off == 0)
 				return -1;
 			*ended = true;
 			break;
 		}
-		if (p[off + 1] != 0x03)
-			return -1;
-		uint32_t rl = (uint32_t)p[off + 3] << 8 | p[off + 4];
-		if (rl == 0 || rl > 16384 + 2048)
-			return -1;
 		uint32_t have = len - off - 5 < rl ? len - off - 5 : rl;
 		uint32_t room = cap - n;
 		uint32_t k = have < room ? have : room;
@@ -406,8 +404,9 @@ dp_tls_server_hello(const uint8_t *p, uint32_t len, struct dp_tls_server *out)
 		struct cur body, x;
 		if (!u8(&c, &type) || !u24(&c, &hl))
 			break;
-		if (type == 11 && have_hello) { /* Certificate: the leaf may be read before the
-						 * rest of the chain is here */
+		/* Certificate: the leaf is read as soon as it is here, before the rest of the
+		 * chain (which may be larger than what is gathered) */
+		if (type == 11 && have_hello) {
 			struct cur cert;
 			uint32_t avail = c.n < hl ? c.n : hl;
 			if (hl >= 3 && leaf_certificate(c.p, avail, hl, &cert)) {

@@ -104,7 +104,8 @@ gen_build(uint8_t *buf, const struct gen_pkt *p)
 	off += 2;
 	l3off = off;
 	if (p->l3 == 0) {
-		memcpy(buf + off, p->payload, p->payload_len);
+		if (p->payload_len > 0)
+			memcpy(buf + off, p->payload, p->payload_len);
 		off += p->payload_len;
 		goto pad;
 	}
@@ -119,7 +120,8 @@ gen_build(uint8_t *buf, const struct gen_pkt *p)
 	}
 	uint8_t *l4 = buf + l4off;
 	memset(l4, 0, l4len);
-	memcpy(l4 + l4len, p->payload, p->payload_len);
+	if (p->payload_len > 0)
+		memcpy(l4 + l4len, p->payload, p->payload_len);
 	size_t seglen = l4len + p->payload_len;
 	if (p->proto == 6) {
 		put16(l4, p->sport);

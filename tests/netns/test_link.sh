@@ -19,7 +19,7 @@ stop_bridgeward
 echo "without propagation: outside stays up"
 
 # Propagation on.
-sed 's/link_propagation = false/link_propagation = true/' "$root/config/bridgeward.conf" >"$tmp/prop.conf"
+sed -e 's/link_propagation = false/link_propagation = true/' -e "s#\"apps.conf\"#\"$root/config/apps.conf\"#" "$root/config/bridgeward.conf" >"$tmp/prop.conf"
 grep -q 'link_propagation = true' "$tmp/prop.conf" || fail "could not make the test config"
 start_bridgeward "$tmp/prop.conf"
 wait_for in_ns ping -c 1 -W 1 198.18.0.2 >/dev/null || fail "no traffic before the link test"
