@@ -606,8 +606,14 @@ dp_id_done(const struct dp_id_worker *iw, const struct dp_id_pkt *ip)
 			return st->dgrams[0] + st->dgrams[1] >= iw->db->udp_datagrams;
 		return false;
 	}
-	if (!(f->id_flags & DP_ID_DECIDED))
-		return false;
+	if (!(f->id_flags & DP_ID_DECIDED)) {
+		/* UDP past its datagram budget in both directions (or one direction three times
+		 * over, for one-way streams): nothing more will be read */
+		uint32_t lim = iw->db->udp_datagrams;
+		return st != NULL && ip->proto == 17 &&
+		       ((st->dgrams[0] > lim && st->dgrams[1] > lim) ||
+			st->dgrams[0] + st->dgrams[1] > 3 * lim);
+	}
 	if (st == NULL)
 		return true;
 	if (f->id_flags & DP_ID_PROVISIONAL) {

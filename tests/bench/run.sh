@@ -58,15 +58,17 @@ echo "== 3. new flows per second"
 "$build/bwgen" handshakes "$bench/hs.pcap" --frames 40000 2>/dev/null
 syn_board=$(loop_board "$bench/syn.pcap" 262144 syn)
 hs_board=$(loop_board "$bench/hs.pcap" 262144 hs)
-syn_cfg=$(variant syn64k -e 's/entries = 131072/entries = 65536/')
-hs_cfg=$(variant hs16k -e 's/entries = 131072/entries = 16384/')
+syn_cfg=$(variant syn64k -e 's/entries = 131072/entries = 65536/' -e "$noid")
+syn_id=$(variant syn64kid -e 's/entries = 131072/entries = 65536/')
+hs_cfg=$(variant hs16k -e 's/entries = 131072/entries = 16384/' -e "$noid")
 syn_off=$(run_bridgeward "$secs" "$syn_board" "$off")
 syn_on=$(run_bridgeward "$secs" "$syn_board" "$syn_cfg")
 syn_hwm=$(summary_value high_water) syn_cap=$(summary_value capacity) syn_ev=$(summary_value evicted)
+syn_idr=$(run_bridgeward "$secs" "$syn_board" "$syn_id")
 hs_off=$(run_bridgeward "$secs" "$hs_board" "$off")
 hs_on=$(run_bridgeward "$secs" "$hs_board" "$hs_cfg")
 hs_hwm=$(summary_value high_water) hs_cap=$(summary_value capacity)
-echo "  SYN flood: $syn_on new flows/s (plain bridge on the same frames: $syn_off pps); table high water $syn_hwm of $syn_cap, $syn_ev evicted"
+echo "  SYN flood: $syn_on new flows/s (plain bridge on the same frames: $syn_off pps); table high water $syn_hwm of $syn_cap, $syn_ev evicted; with identification on: $syn_idr new flows/s"
 echo "  handshakes: $hs_on frames/s = $((hs_on / 6)) sessions/s (plain bridge: $hs_off pps); table high water $hs_hwm of $hs_cap"
 
 echo "== 4. memory per flow"
@@ -97,6 +99,7 @@ echo "== 6. attribution cache design"
 	printf '| + TCP reassembly | %.0f | %.0f | %s |\n' "$am" "$cm" "$(ratio "$cm" "$am")"
 	printf '| + retention of unacknowledged bytes (default) | %.0f | %.0f | %s |\n' "$am" "$dm" "$(ratio "$dm" "$am")"
 	printf '| SYN flood: new flows/s | %.0f | %.0f | %s |\n' "$syn_off" "$syn_on" "$(ratio "$syn_on" "$syn_off")"
+	printf '| SYN flood: new flows/s, identification on | %.0f | %.0f | %s |\n' "$syn_off" "$syn_idr" "$(ratio "$syn_idr" "$syn_off")"
 	printf '| handshake + teardown frames/s (6 per session) | %.0f | %.0f | %s |\n' "$hs_off" "$hs_on" "$(ratio "$hs_on" "$hs_off")"
 	printf '| full inspection vs testpmd io | %.0f | %.0f | %s |\n' "$tp5m" "$bw5m" "$(ratio "$bw5m" "$tp5m")"
 	printf '| full inspection vs ndpiReader (same capture) | %.0f | %.0f | %s |\n' "$nd5m" "$bw5m" "$(ratio "$bw5m" "$nd5m")"
