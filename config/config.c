@@ -313,6 +313,15 @@ static const struct cfg_row inspect_rows[] = {
 	  .min = 1,
 	  .max = 1000,
 	  .doc = "datagrams per direction inspected before a UDP flow is left unknown" },
+	{ .key = "depth",
+	  .type = CFG_SIZE,
+	  .off = F(inspect.depth),
+	  .def = "16k",
+	  .min = 256,
+	  .max = 1ull << 30,
+	  .doc = "bytes per TCP direction read for identification: a flow still undecided when "
+		 "a direction has passed it (and no parser waits for more) is unknown and leaves "
+		 "inspection" },
 	{ .key = "streams",
 	  .type = CFG_UINT,
 	  .off = F(inspect.streams),
@@ -367,6 +376,11 @@ static const struct cfg_row top_rows[] = {
 	  .type = CFG_GROUP,
 	  .sub = &events_table,
 	  .doc = "worker to control core records" },
+	{ .key = "policy",
+	  .type = CFG_GROUP,
+	  .sub = &cfg_policy_table,
+	  .where_off = F(policy.where),
+	  .doc = "enforcement: rules, first match wins" },
 };
 
 const struct cfg_table cfg_config_table = CFG_TABLE("config", top_rows);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "policy.h"
 #include "schema.h"
 
 #define CFG_PATH_MAX 256
@@ -75,6 +76,7 @@ struct cfg_inspect {
 	unsigned ncatalogue;
 	char cache_dir[CFG_PATH_MAX]; /* compiled Hyperscan databases ("" = none) */
 	uint32_t udp_datagrams;       /* per direction, before an undecided UDP flow is unknown */
+	uint64_t depth;               /* TCP bytes per direction read before a flow is unknown */
 	uint32_t streams;             /* Hyperscan stream states per worker */
 	uint32_t heads;               /* head buffers (8 KiB) per worker */
 	uint32_t attribution;         /* attribution cache entries per worker */
@@ -94,6 +96,7 @@ struct cfg_config {
 	struct cfg_frag frag;
 	struct cfg_inspect inspect;
 	struct cfg_events events;
+	struct cfg_policy policy;
 };
 
 /* The schema of the main configuration. */

@@ -15,6 +15,7 @@
 
 enum dp_event_type {
 	DP_EV_FLOW = 1, /* a flow ended: its record */
+	DP_EV_POLICY,   /* a policy acted on a flow (log, ratelimit, reset, drop, quarantine) */
 };
 
 struct dp_event {
@@ -33,7 +34,11 @@ struct dp_event {
 	uint8_t src[16]; /* the initiator */
 	uint8_t dst[16];
 	uint8_t stream_end[2]; /* enum dp_stream_end per direction */
-	uint8_t rsv[6];
+	uint8_t action;        /* enum dp_action */
+	uint8_t behaviour;     /* DP_B_* */
+	uint16_t prule;        /* policy rule index + 1 (nrules + 1: the default), 0 none */
+	uint8_t icmp_sent;     /* policy events: an ICMP went to the sender */
+	uint8_t rst_sent; /* policy events: RSTs sent (bit 0 to the sender, 1 to the receiver) */
 	uint64_t flow_id;
 	uint64_t start_us;
 	uint64_t end_us;
@@ -48,7 +53,8 @@ struct dp_event {
 	uint8_t id_flags;
 	uint16_t rule;
 	uint32_t decided_after;
-	uint32_t rsv2;
+	uint32_t before_pkts;  /* packets of the flow that crossed before a block */
+	uint64_t before_bytes; /* and their bytes */
 	char value[64];
 	char name[96];
 };

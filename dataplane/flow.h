@@ -91,8 +91,13 @@ struct dp_flow {
 	uint8_t master;        /* enum dp_master */
 	uint8_t conf;          /* enum dp_conf */
 	uint8_t id_flags;      /* DP_ID_* */
-	uint8_t reserved[2];
+	uint8_t action;        /* enum dp_action of the policy verdict (0: none yet) */
+	uint8_t pol;           /* DP_POL_* policy evaluation state */
 };
+
+/* Policy evaluation state (struct dp_flow.pol). */
+#define DP_POL_EVALUATED 0x01 /* a verdict was reached (not pending) */
+#define DP_POL_FINAL     0x02 /* the verdict can no longer change (a block) */
 
 /* Why a flow ended (flow records' reason). */
 enum dp_flow_end {

@@ -193,6 +193,7 @@ dp_ident_db_build(const struct cfg_catalogue *cat, const char *cache_dir, unsign
 		}
 	}
 	db->udp_datagrams = 8;
+	db->tcp_depth = 16384;
 	db->keep_packets = 16;
 	db->attr_ttl_min_us = 60ull * 1000000;
 	db->attr_ttl_max_us = 3600ull * 1000000;
@@ -608,11 +609,20 @@ dp_id_done(const struct dp_id_worker *iw, const struct dp_id_pkt *ip)
 	}
 	if (!(f->id_flags & DP_ID_DECIDED)) {
 		/* UDP past its datagram budget in both directions (or one direction three times
-		 * over, for one-way streams): nothing more will be read */
+		 * over, for one-way streams), TCP past the identification depth: nothing more
+		 * will be read */
 		uint32_t lim = iw->db->udp_datagrams;
-		return st != NULL && ip->proto == 17 &&
-		       ((st->dgrams[0] > lim && st->dgrams[1] > lim) ||
-			st->dgrams[0] + st->dgrams[1] > 3 * lim);
+		if (st == NULL)
+			return false;
+		if (ip->proto == 17)
+			return (st->dgrams[0] > lim && st->dgrams[1] > lim) ||
+			       st->dgrams[0] + st->dgrams[1] > 3 * lim;
+		/* TCP: a direction read to the identification depth, and no parser of either
+		 * direction still gathering a message */
+		return ip->proto == 6 &&
+		       (st->tcp_bytes[0] >= iw->db->tcp_depth ||
+			st->tcp_bytes[1] >= iw->db->tcp_depth) &&
+		       st->pstate[0] != 1 && st->pstate[1] != 1;
 	}
 	if (st == NULL)
 		return true;
@@ -962,8 +972,13 @@ dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 		st->pstate[d] = 2;
 		dp_match_stream_close(st->hs[d]);
 		st->hs[d] = NULL;
+		st->tcp_bytes[d] = UINT32_MAX;
 		return;
 	}
+	if (st->tcp_bytes[d] >= db->tcp_depth)
+		return;
+	st->tcp_bytes[d] =
+		st->tcp_bytes[d] + len < st->tcp_bytes[d] ? UINT32_MAX : st->tcp_bytes[d] + len;
 	/* the parser for this direction, chosen on its first bytes (the master protocol a
 	 * signature decision reports, if no parser confirmed one before) */
 	if (st->pstate[d] == 0 && len > 0) {

@@ -117,6 +117,7 @@ struct dp_ident_db {
 	hs_scratch_t *scratch[DP_ID_MAX_WORKERS];
 	/* tunables */
 	uint32_t udp_datagrams; /* datagrams per direction inspected before giving up */
+	uint32_t tcp_depth;     /* TCP bytes per direction read before giving up */
 	uint32_t keep_packets;  /* packets read after a decision that keeps reading */
 	uint64_t attr_ttl_min_us, attr_ttl_max_us;
 	bool learn; /* feed the attribution cache */
@@ -167,14 +168,15 @@ struct dp_ident_state {
 	hs_stream_t *hs[2]; /* TCP signature streams, by direction */
 	uint32_t head;      /* head block + 1 (2 x DP_HEAD_DIR, or QUIC CRYPTO state) */
 	uint16_t head_len[2];
-	uint8_t parser[2];   /* which parser reads each direction */
-	uint8_t pstate[2];   /* 0 not started, 1 parsing, 2 done */
-	uint16_t dgrams[2];  /* UDP datagrams inspected, by direction */
-	uint8_t master;      /* the best master protocol so far */
-	uint8_t await_cert;  /* TLS 1.2: the names may come in the server's certificate */
-	uint16_t kept;       /* packets read since a decision that keeps reading */
-	uint16_t prefix_app; /* a prefix that could not decide alone (port, TLS without a name) */
-	uint16_t weak_app;   /* the application of weak signature matches so far */
+	uint8_t parser[2];     /* which parser reads each direction */
+	uint8_t pstate[2];     /* 0 not started, 1 parsing, 2 done */
+	uint16_t dgrams[2];    /* UDP datagrams inspected, by direction */
+	uint32_t tcp_bytes[2]; /* TCP bytes read, by direction */
+	uint8_t master;        /* the best master protocol so far */
+	uint8_t await_cert;    /* TLS 1.2: the names may come in the server's certificate */
+	uint16_t kept;         /* packets read since a decision that keeps reading */
+	uint16_t prefix_app;   /* a prefix that could not decide alone (port, TLS without a name) */
+	uint16_t weak_app;     /* the application of weak signature matches so far */
 	uint8_t weak_hits;
 	uint8_t cand_kind; /* enum dp_cand_kind */
 	uint8_t reject;    /* DP_REJ_* */

@@ -11,6 +11,7 @@
 #include <rte_malloc.h>
 
 #include "identify.h"
+#include "policy.h"
 
 void
 dp_snapshot_free(struct dp_snapshot *s)
@@ -18,6 +19,7 @@ dp_snapshot_free(struct dp_snapshot *s)
 	if (s == NULL)
 		return;
 	dp_ident_db_free((struct dp_ident_db *)s->ident);
+	dp_policy_free((struct dp_policy *)s->policy);
 	free(s);
 }
 

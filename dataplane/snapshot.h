@@ -21,6 +21,7 @@
 #include "decode.h"
 
 struct dp_ident_db;
+struct dp_policy;
 
 struct dp_snapshot {
 	uint64_t generation;       /* increases with every publish */
@@ -37,6 +38,7 @@ struct dp_snapshot {
 	struct dp_decode_cfg decode;
 	bool identify;                   /* application identification */
 	const struct dp_ident_db *ident; /* what identification reads (NULL: none) */
+	const struct dp_policy *policy;  /* enforcement (NULL: none, forward everything) */
 };
 
 struct dp_rcu {

@@ -22,6 +22,7 @@
 #include "worker.h"
 
 #include "attrib.h"
+#include "reject.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +141,69 @@ end_inspection(struct dp_worker *w, struct dp_flow *f)
 	f->ictx = 0;
 }
 
+/* What a flow's record and its policy events say about it. */
+static void
+fill_event(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flow *f,
+	   struct dp_event *ev)
+{
+	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
+	unsigned alen = k->l3 == 4 ? 4 : 16;
+	uint32_t pos = dp_flow_index(w->flows, f);
+
+	memset(ev, 0, sizeof(*ev));
+	ev->proto = k->proto;
+	ev->l3 = k->l3;
+	ev->nvlan = (uint8_t)(k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0);
+	ev->vlan[0] = k->vlan[0];
+	ev->vlan[1] = k->vlan[1];
+	ev->tcp_state = f->tcp_state;
+	ev->flow_flags = f->flags;
+	ev->worker = (uint16_t)w->id;
+	ev->in_port = f->in_port;
+	memcpy(ev->src, k->addr[init], alen);
+	memcpy(ev->dst, k->addr[init ^ 1], alen);
+	ev->sport = k->port[init];
+	ev->dport = k->port[init ^ 1];
+	ev->stream_end[0] = f->stream_end[0];
+	ev->stream_end[1] = f->stream_end[1];
+	ev->flow_id = mix64(f->start_us ^ ((uint64_t)pos << 20) ^ ((uint64_t)w->id << 58)) &
+		      ((1ull << 52) - 1);
+	ev->start_us = f->start_us;
+	ev->end_us = w->epoch_us + (uint64_t)f->last_ms * 1000u;
+	if (ev->end_us < ev->start_us)
+		ev->end_us = ev->start_us;
+	for (unsigned d = 0; d < 2; d++) {
+		ev->pkts[d] = f->pkts[d];
+		ev->bytes[d] = f->bytes[d];
+	}
+	ev->app = f->app;
+	ev->master = f->master;
+	ev->conf = f->conf;
+	ev->id_flags = f->id_flags;
+	if (w->ident.info != NULL) {
+		const struct dp_flow_info *info = &w->ident.info[pos];
+		ev->field = info->field;
+		ev->rule = info->rule;
+		ev->name_field = info->name_field;
+		ev->decided_after = info->decided_after;
+		memcpy(ev->value, info->value, sizeof(ev->value));
+		memcpy(ev->name, info->name, sizeof(ev->name));
+	}
+	ev->action = f->action;
+	if (w->enf != NULL) {
+		const struct dp_enf *e = &w->enf[pos];
+		ev->prule = e->prule;
+		ev->behaviour = e->behaviour;
+		ev->before_pkts = e->before_pkts;
+		ev->before_bytes = e->before_bytes;
+		ev->rst_sent = e->rst_sent;
+		ev->icmp_sent = e->icmp_sent;
+	}
+}
+
+static void host_flow_end(struct dp_worker *w, const struct dp_flow_key *k,
+			  const struct dp_flow *f);
+
 /* A flow ended: free its inspection state and post its record. */
 static void
 on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_flow_end why)
@@ -147,7 +211,6 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 	struct dp_worker *w = ctx;
 	struct dp_event ev;
 	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
-	unsigned alen = k->l3 == 4 ? 4 : 16;
 
 	uint32_t pos = dp_flow_index(w->flows, f);
 	if (f->ictx != 0)
@@ -156,50 +219,300 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 		dp_id_settle(&w->ident, f, pos, NULL);
 	if (w->snap->identify && w->ident.info != NULL)
 		dp_id_port_fallback(&w->ident, f, pos, k->proto, k->port[init ^ 1]);
-	memset(&ev, 0, sizeof(ev));
+	if (w->snap->policy != NULL)
+		host_flow_end(w, k, f);
+	fill_event(w, k, f, &ev);
 	ev.type = DP_EV_FLOW;
 	ev.reason = (uint8_t)why;
-	ev.proto = k->proto;
-	ev.l3 = k->l3;
-	ev.nvlan = (uint8_t)(k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0);
-	ev.vlan[0] = k->vlan[0];
-	ev.vlan[1] = k->vlan[1];
-	ev.tcp_state = f->tcp_state;
-	ev.flow_flags = f->flags;
-	ev.worker = (uint16_t)w->id;
-	ev.in_port = f->in_port;
-	memcpy(ev.src, k->addr[init], alen);
-	memcpy(ev.dst, k->addr[init ^ 1], alen);
-	ev.sport = k->port[init];
-	ev.dport = k->port[init ^ 1];
-	ev.stream_end[0] = f->stream_end[0];
-	ev.stream_end[1] = f->stream_end[1];
-	ev.flow_id = mix64(f->start_us ^ ((uint64_t)dp_flow_index(w->flows, f) << 20) ^
-			   ((uint64_t)w->id << 58)) &
-		     ((1ull << 52) - 1);
-	ev.start_us = f->start_us;
-	ev.end_us = w->epoch_us + (uint64_t)f->last_ms * 1000u;
-	if (ev.end_us < ev.start_us)
-		ev.end_us = ev.start_us;
-	for (unsigned d = 0; d < 2; d++) {
-		ev.pkts[d] = f->pkts[d];
-		ev.bytes[d] = f->bytes[d];
-	}
-	ev.app = f->app;
-	ev.master = f->master;
-	ev.conf = f->conf;
-	ev.id_flags = f->id_flags;
-	if (w->ident.info != NULL) {
-		struct dp_flow_info *info = &w->ident.info[pos];
-		ev.field = info->field;
-		ev.rule = info->rule;
-		ev.name_field = info->name_field;
-		ev.decided_after = info->decided_after;
-		memcpy(ev.value, info->value, sizeof(ev.value));
-		memcpy(ev.name, info->name, sizeof(ev.name));
-		memset(info, 0, sizeof(*info));
-	}
+	if (w->ident.info != NULL)
+		memset(&w->ident.info[pos], 0, sizeof(w->ident.info[pos]));
 	post_event(w, &ev);
+}
+
+/* ---- enforcement ---- */
+
+/* The inside host of a flow: the initiator when its packets come in on the segment's
+ * inside port, else the responder. */
+static const uint8_t *
+inside_host(const struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flow *f)
+{
+	const struct dp_policy *p = w->snap->policy;
+	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
+	bool client_inside = w->sh->ports[f->in_port].side == p->inside_side[k->segment];
+
+	return client_inside ? k->addr[init] : k->addr[init ^ 1];
+}
+
+static bool
+client_inside(const struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flow *f)
+{
+	return w->sh->ports[f->in_port].side == w->snap->policy->inside_side[k->segment];
+}
+
+/* Port hopping: an undecided flow with payload ended unknown; count its server port for
+ * the inside client that opened it. */
+static void
+host_flow_end(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flow *f)
+{
+	const struct dp_policy *p = w->snap->policy;
+	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
+
+	if (!(p->behaviour_used & DP_B_PORT_HOPPING) || w->sh->hosts == NULL || f->app != 0 ||
+	    !(f->id_flags & DP_ID_PAYLOAD) || !client_inside(w, k, f))
+		return;
+	struct dp_host *h = dp_hosts_get(w->sh->hosts, k->l3, k->addr[init], true);
+	if (h != NULL)
+		dp_host_hopping(h, (uint64_t)k->proto << 16 | k->port[init ^ 1], w->now_us,
+				p->hopping_window_us, p->hopping_ports);
+}
+
+/* Send a frame the box made out of port. */
+static void
+send_made(struct dp_worker *w, unsigned port, const uint8_t *frame, uint32_t len)
+{
+	struct rte_mbuf *m = w->cur_m != NULL ? rte_pktmbuf_alloc(w->cur_m->pool) : NULL;
+	char *dst = m != NULL ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+
+	if (dst == NULL) {
+		if (m != NULL)
+			rte_pktmbuf_free(m);
+		DP_CNT_INC(w->wc.reject_failed);
+		return;
+	}
+	memcpy(dst, frame, len);
+	tx_enqueue(w, port, m);
+}
+
+/* Tell the ends of a blocked flow: RSTs for TCP (reset), an ICMP for UDP when the rule
+ * asks. to_receiver: also reset the packet's receiver (the first time). */
+static void
+reject(struct dp_worker *w, struct dp_enf *e, const struct dp_pkt *pk, uint8_t action, bool icmp,
+       bool to_receiver)
+{
+	uint8_t frame[DP_REJECT_MAX];
+	uint32_t len;
+	unsigned in = w->cur_port, out = w->sh->ports[in].peer;
+
+	if (w->cur_m == NULL || e->rst_left == 0)
+		return;
+	e->rst_left--;
+	if (pk->proto == DP_PROTO_TCP && action == DP_ACT_RESET) {
+		if ((len = dp_reject_tcp_rst(pk, true, frame, sizeof(frame))) > 0) {
+			send_made(w, in, frame, len);
+			DP_CNT_INC(w->wc.rst_sent);
+			e->rst_sent |= 1;
+		}
+		if (to_receiver && (len = dp_reject_tcp_rst(pk, false, frame, sizeof(frame))) > 0) {
+			send_made(w, out, frame, len);
+			DP_CNT_INC(w->wc.rst_sent);
+			e->rst_sent |= 2;
+		}
+	} else if (pk->proto == DP_PROTO_UDP && icmp) {
+		if ((len = dp_reject_icmp(pk, frame, sizeof(frame))) > 0) {
+			send_made(w, in, frame, len);
+			DP_CNT_INC(w->wc.icmp_sent);
+			e->icmp_sent = 1;
+		} else {
+			DP_CNT_INC(w->wc.reject_failed);
+		}
+	}
+}
+
+static void
+post_policy_event(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flow *f)
+{
+	struct dp_event ev;
+
+	fill_event(w, k, f, &ev);
+	ev.type = DP_EV_POLICY;
+	ev.end_us = w->now_us;
+	post_event(w, &ev);
+}
+
+/* Microseconds of the worker clock as TSC cycles, the unit of rte_meter. */
+static inline uint64_t
+meter_time(const struct dp_worker *w, const struct dp_policy *p)
+{
+	return w->now_us * (p->tsc_hz / 1000000u);
+}
+
+/* A packet of a ratelimited flow: does it fit the rate? */
+static bool
+metered(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flow *f, struct dp_enf *e,
+	uint32_t len)
+{
+	const struct dp_policy *p = w->snap->policy;
+	const struct dp_rule *r = &p->rule[e->prule - 1];
+	uint64_t t = meter_time(w, p);
+	enum rte_color c;
+
+	if (r->per_host && w->sh->hosts != NULL) {
+		struct dp_host *h = dp_hosts_get(w->sh->hosts, k->l3, inside_host(w, k, f), true);
+		if (h != NULL) {
+			rte_spinlock_lock(&h->lock);
+			if (h->meter_rule != e->prule) {
+				rte_meter_srtcm_config(&h->meter,
+						       (struct rte_meter_srtcm_profile *)&r->meter);
+				h->meter.time = t;
+				h->meter_rule = e->prule;
+			}
+			c = rte_meter_srtcm_color_blind_check(
+				&h->meter, (struct rte_meter_srtcm_profile *)&r->meter, t, len);
+			rte_spinlock_unlock(&h->lock);
+			return c == RTE_COLOR_GREEN;
+		}
+	}
+	c = rte_meter_srtcm_color_blind_check(&e->meter,
+					      (struct rte_meter_srtcm_profile *)&r->meter, t, len);
+	return c == RTE_COLOR_GREEN;
+}
+
+/*
+ * The policy's say on a packet of flow f, after identification has seen it. Evaluates the
+ * rules when the flow starts, while its verdict is pending, and whenever its application or
+ * behaviour changes; a block is final.
+ */
+static enum verdict
+enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
+	const struct dp_flow_key *key, uint32_t pos, bool created, uint32_t npkts, uint64_t bytes)
+{
+	const struct dp_policy *p = w->snap->policy;
+	struct dp_enf *e = &w->enf[pos];
+	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
+
+	if (created) {
+		memset(e, 0, sizeof(*e));
+		e->rst_left = 4;
+		struct dp_host *h = NULL;
+		if (w->sh->hosts != NULL)
+			h = dp_hosts_get(w->sh->hosts, key->l3, inside_host(w, key, f), false);
+		uint64_t until =
+			h != NULL ? __atomic_load_n(&h->quarantine_until_us, __ATOMIC_ACQUIRE) : 0;
+		if (until > w->now_us) {
+			/* the inside host is in quarantine: its new flows go nowhere */
+			f->action = DP_ACT_QUARANTINE;
+			f->pol = DP_POL_EVALUATED | DP_POL_FINAL;
+			e->prule = h->quarantine_rule;
+			DP_CNT_INC(w->wc.quarantined);
+			DP_CNT_ADD(w->wc.policy_dropped, npkts);
+			post_policy_event(w, key, f);
+			return V_DROP;
+		}
+		if ((p->behaviour_used & DP_B_P2P_FANOUT) && w->sh->hosts != NULL &&
+		    key->port[init ^ 1] > 1023 && client_inside(w, key, f)) {
+			h = dp_hosts_get(w->sh->hosts, key->l3, key->addr[init], true);
+			uint64_t peer;
+			memcpy(&peer, key->addr[init ^ 1] + (key->l3 == 4 ? 0 : 8), 8);
+			if (key->l3 == 4)
+				peer &= 0xffffffffull;
+			if (h != NULL && dp_host_fanout(h, peer, w->now_us, p->fanout_window_us,
+							p->fanout_peers))
+				e->behaviour |= DP_B_P2P_FANOUT;
+		}
+		if ((p->behaviour_used & DP_B_PORT_HOPPING) && w->sh->hosts != NULL &&
+		    client_inside(w, key, f)) {
+			h = dp_hosts_get(w->sh->hosts, key->l3, key->addr[init], false);
+			if (h != NULL &&
+			    __atomic_load_n(&h->hop_count, __ATOMIC_RELAXED) > p->hopping_ports &&
+			    w->now_us < __atomic_load_n(&h->hop_start_us, __ATOMIC_RELAXED) +
+						p->hopping_window_us)
+				e->behaviour |= DP_B_PORT_HOPPING;
+		}
+	}
+	if (f->pol & DP_POL_FINAL) {
+		/* blocked: nothing more crosses; a retransmission gets its RST again */
+		DP_CNT_ADD(w->wc.policy_dropped, npkts);
+		if (f->action == DP_ACT_RESET && e->prule != 0)
+			reject(w, e, pk, f->action, false, false);
+		return V_DROP;
+	}
+
+	uint8_t b = e->behaviour;
+	if (f->id_flags & DP_ID_NON_HTTP_80)
+		b |= DP_B_NON_HTTP_80;
+	if (f->id_flags & DP_ID_NON_TLS_443)
+		b |= DP_B_NON_TLS_443;
+	if (f->id_flags & DP_ID_CONNECT_NON_WEB)
+		b |= DP_B_CONNECT_NON_WEB;
+	if (f->bytes[DP_TOSERVER] > p->upload_bytes)
+		b |= DP_B_LARGE_UPLOAD;
+	if (!(f->pol & DP_POL_EVALUATED) || b != e->behaviour || f->app != e->app_seen) {
+		e->behaviour = b;
+		e->app_seen = f->app;
+		struct dp_policy_flow pf = {
+			.family = key->l3,
+			.proto = key->proto,
+			.client = key->addr[init],
+			.server = key->addr[init ^ 1],
+			.cport = key->port[init],
+			.sport = key->port[init ^ 1],
+			.segment = key->segment,
+			.vlan = { key->vlan[0], key->vlan[1] },
+			.nvlan = (uint8_t)(key->vlan[1]   ? 2
+					   : key->vlan[0] ? 1
+							  : 0),
+			.identified =
+				!w->snap->identify || (f->id_flags & DP_ID_DECIDED) || f->ictx == 0,
+			.app = f->app,
+			.master = f->master,
+			.conf = f->conf,
+			.behaviour = b,
+			.now_us = w->now_us,
+		};
+		int r = dp_policy_eval(p, &pf);
+		if (r != DP_POLICY_PENDING) {
+			uint8_t a = dp_policy_action(p, r);
+			bool changed =
+				!(f->pol & DP_POL_EVALUATED) || e->prule != (uint16_t)(r + 1);
+			f->pol |= DP_POL_EVALUATED;
+			if (changed) {
+				f->action = a;
+				e->prule = (uint16_t)(r + 1);
+				DP_CNT_INC(w->wc.rule_hits[r]);
+				if (a == DP_ACT_RATELIMIT) {
+					rte_meter_srtcm_config(
+						&e->meter,
+						(struct rte_meter_srtcm_profile *)&p->rule[r]
+							.meter);
+					e->meter.time = meter_time(w, p);
+				}
+				if (dp_action_blocks(a)) {
+					const struct dp_rule *rl =
+						(unsigned)r < p->nrules ? &p->rule[r] : NULL;
+					f->pol |= DP_POL_FINAL;
+					e->before_pkts = f->pkts[0] + f->pkts[1] - npkts;
+					e->before_bytes = f->bytes[0] + f->bytes[1] - bytes;
+					DP_CNT_ADD(w->wc.policy_dropped, npkts);
+					if (a == DP_ACT_QUARANTINE && rl != NULL &&
+					    w->sh->hosts != NULL) {
+						struct dp_host *h =
+							dp_hosts_get(w->sh->hosts, key->l3,
+								     inside_host(w, key, f), true);
+						if (h != NULL) {
+							h->quarantine_rule = e->prule;
+							__atomic_store_n(&h->quarantine_until_us,
+									 w->now_us +
+										 rl->duration_us,
+									 __ATOMIC_RELEASE);
+						}
+					}
+					reject(w, e, pk, a, rl != NULL && rl->icmp, true);
+					post_policy_event(w, key, f);
+					if (f->ictx != 0)
+						end_inspection(w, f); /* nothing more to learn */
+					return V_DROP;
+				}
+				if (a != DP_ACT_ALLOW)
+					post_policy_event(w, key, f);
+			}
+		}
+	}
+	if (f->action == DP_ACT_RATELIMIT && e->prule != 0 &&
+	    !metered(w, key, f, e, (uint32_t)(bytes / (npkts ? npkts : 1)))) {
+		DP_CNT_ADD(w->wc.ratelimit_dropped, npkts);
+		return V_DROP;
+	}
+	return V_FORWARD;
 }
 
 /* ---- inspection hand-off ---- */
@@ -282,6 +595,10 @@ tcp_stream(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk, unsi
 	return v;
 }
 
+static enum verdict identify(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
+			     const struct dp_flow_key *key, uint32_t pos, unsigned dir,
+			     bool created);
+
 /*
  * Accounting, state and reassembly for a packet whose flow key is known; f is its flow if
  * already looked up (NULL: look up, and create if new). npkts frames of bytes in total
@@ -317,13 +634,23 @@ flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, ui
 		if (inspect_tcp || inspect_udp)
 			f->ictx = dp_ictx_get(&w->ictx, pos);
 	}
+	enum verdict v = V_FORWARD;
 	if (!snap->identify) {
 		if (f->ictx != 0 && pk->proto == DP_PROTO_TCP)
-			return tcp_stream(w, f, pk, dir);
-		return V_FORWARD;
+			v = tcp_stream(w, f, pk, dir);
+	} else if (f->ictx != 0 || !(f->id_flags & DP_ID_DECIDED)) {
+		v = identify(w, f, pk, key, pos, dir, created);
 	}
-	if (f->ictx == 0 && (f->id_flags & DP_ID_DECIDED))
-		return V_FORWARD;
+	if (snap->policy != NULL && v != V_DROP)
+		v = enforce(w, f, pk, key, pos, created, npkts, bytes);
+	return v;
+}
+
+/* Identification of a flow still under inspection. */
+static enum verdict
+identify(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
+	 const struct dp_flow_key *key, uint32_t pos, unsigned dir, bool created)
+{
 
 	/* Identification: who is the client and the server of this flow. */
 	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1 : 0;
@@ -409,6 +736,8 @@ fragment(struct dp_worker *w, struct dp_pkt *pk, struct rte_mbuf *m, unsigned po
 			DP_CNT_INC(w->wc.decode[err]);
 			v = snap->invalid_drop ? V_DROP : V_FORWARD;
 		} else {
+			w->cur_m = NULL; /* no single frame to answer */
+			w->cur_port = port;
 			v = flow_stage(w, pk, port, n, bytes);
 		}
 		frags_out(w, out, n, v == V_DROP);
@@ -497,6 +826,8 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 		switch (kind[i]) {
 		case K_FLOW: {
 			unsigned k = slot[i];
+			w->cur_m = pkts[i];
+			w->cur_port = port;
 			struct dp_flow *f = dp_flow_generation(w->flows) == gen ? found[k] : NULL;
 			v = flow_stage_keyed(w, &pk[i], port, 1, rte_pktmbuf_pkt_len(pkts[i]),
 					     &keys[k], sig[k], side[i], f);
@@ -627,7 +958,8 @@ dp_worker_state_bytes(const struct dp_worker_limits *lim)
 	return dp_flow_table_bytes(lim->flows) + dp_stream_pool_bytes(lim->stream_chunks) +
 	       dp_ictx_pool_bytes(lim->contexts) +
 	       (uint64_t)lim->frag.datagrams * (64 + DP_FRAG_MAX * 20) +
-	       (uint64_t)lim->event_ring * sizeof(struct dp_event) + SCRATCH_BYTES;
+	       (uint64_t)lim->event_ring * sizeof(struct dp_event) + SCRATCH_BYTES +
+	       (uint64_t)dp_flow_slots(lim->flows) * sizeof(struct dp_enf);
 }
 
 int
@@ -694,6 +1026,13 @@ dp_worker_init(struct dp_worker *w, const struct dp_worker_limits *lim, int sock
 			 w->id, lim->event_ring);
 		return -1;
 	}
+	w->enf = rte_zmalloc_socket("bw_enf", sizeof(struct dp_enf) * dp_flow_slots(lim->flows),
+				    RTE_CACHE_LINE_SIZE, socket);
+	if (w->enf == NULL) {
+		snprintf(err, errlen, "worker %u: no memory for enforcement state (flow.entries)",
+			 w->id);
+		return -1;
+	}
 	w->scratch = rte_malloc_socket("bw_scratch", SCRATCH_BYTES, RTE_CACHE_LINE_SIZE, socket);
 	if (w->scratch == NULL) {
 		snprintf(err, errlen, "worker %u: no memory for its reassembly buffer", w->id);
@@ -727,6 +1066,8 @@ dp_worker_fini(struct dp_worker *w)
 	memset(&w->ident, 0, sizeof(w->ident));
 	rte_ring_free(w->events);
 	rte_free(w->scratch);
+	rte_free(w->enf);
+	w->enf = NULL;
 	w->flows = NULL;
 	w->frags = NULL;
 	w->stream_mem = NULL;

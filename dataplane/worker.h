@@ -31,7 +31,9 @@
 #include "flow.h"
 #include "frag.h"
 #include "ictx.h"
+#include "hosts.h"
 #include "identify.h"
+#include "policy.h"
 #include "snapshot.h"
 #include "stream.h"
 
@@ -65,7 +67,8 @@ struct dp_shared {
 	int ts_offset;    /* mbuf dynfield of RX timestamps, or -1 */
 	uint64_t ts_flag; /* ol_flags bit saying the timestamp is valid */
 	uint64_t tsc_hz;
-	int state; /* enum dp_run_state, written by the control core */
+	int state;              /* enum dp_run_state, written by the control core */
+	struct dp_hosts *hosts; /* inside hosts (quarantine, behaviour, per-host rates), or NULL */
 };
 
 struct dp_rxq {
@@ -92,6 +95,29 @@ struct dp_worker_counters {
 	uint64_t flow_full_dropped;       /* ... dropped */
 	uint64_t events_posted;
 	uint64_t events_dropped; /* ring full */
+	/* enforcement */
+	uint64_t policy_dropped;    /* packets of blocked flows (reset, drop, quarantine) */
+	uint64_t ratelimit_dropped; /* packets over a rate limit */
+	uint64_t rst_sent;          /* TCP RSTs sent */
+	uint64_t icmp_sent;         /* ICMP unreachables sent */
+	uint64_t reject_failed;     /* an RST or ICMP that could not be built or had no buffer */
+	uint64_t quarantined;       /* new flows of quarantined hosts */
+	uint64_t rule_hits[CFG_POLICY_RULES +
+			   1]; /* flows given each rule's verdict ([n]: default) */
+};
+
+/* Enforcement state of a flow, by flow position (the entry itself has no room). */
+struct dp_enf {
+	struct rte_meter_srtcm meter; /* ratelimit per flow */
+	uint64_t before_bytes;        /* bytes that crossed before a block */
+	uint32_t before_pkts;
+	uint16_t prule;    /* rule index + 1 (nrules + 1: the default) */
+	uint8_t behaviour; /* DP_B_* seen on the flow */
+	uint8_t app_seen;  /* the application the last evaluation saw */
+	uint8_t rst_left;  /* RSTs / ICMPs still sent for packets after the block */
+	uint8_t rst_sent;  /* bit 0: to the sender, bit 1: to the receiver */
+	uint8_t icmp_sent;
+	uint8_t rsv[5];
 };
 
 /* Per-worker state sizes, from the configuration. */
@@ -126,6 +152,9 @@ struct dp_worker {
 	void *ictx_mem;
 	struct dp_id_worker ident; /* identification state and counters */
 	struct dp_id_pkt *cur;     /* the packet being processed (stream callbacks) */
+	struct rte_mbuf *cur_m;    /* its frame (NULL: a reassembled datagram) */
+	unsigned cur_port;         /* the port it came in on */
+	struct dp_enf *enf;        /* by flow position */
 	struct dp_frag_table *frags;
 	struct rte_ring *events;
 	uint8_t *scratch; /* a reassembled datagram (64 KiB) */

@@ -42,6 +42,7 @@ struct fw_app {
 	struct board_profile board;
 	struct cfg_config cfg;
 	struct cfg_catalogue *cat; /* application catalogue (inspect.identify) */
+	struct dp_policy *policy;  /* compiled policy, until the snapshot takes it */
 	struct rte_mempool *pool;
 	struct dp_shared *sh;
 	struct dp_worker *workers[DP_MAX_WORKERS];

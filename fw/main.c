@@ -27,7 +27,9 @@
 
 #include "../board/ports.h"
 #include "../dataplane/attrib.h"
+#include "../dataplane/hosts.h"
 #include "../dataplane/identify.h"
+#include "../dataplane/policy.h"
 #include "app.h"
 #include "control.h"
 #include "eal.h"
@@ -197,6 +199,20 @@ load_files(struct fw_app *app)
 		app->cfg.inspect.identify = false;
 	if (app->cfg.inspect.identify && load_catalogue(app) != 0)
 		return -1;
+	/* the policy names applications and segments: compile it now, so a bad rule stops
+	 * the start (and --check) with its file:line */
+	if (app->cfg.policy.nrules > 0 || app->cfg.policy.dflt != CFG_ACT_ALLOW) {
+		if (!app->cfg.flow.track) {
+			fw_err("%s: a policy needs flow tracking (flow.track = true)",
+			       app->opt.config);
+			return -1;
+		}
+		if (dp_policy_build(&app->cfg.policy, app->cat, &app->board, &app->policy, &d) !=
+		    0) {
+			cfg_diag_print(&d, stderr);
+			return -1;
+		}
+	}
 	if (app->board.nworkers > DP_MAX_WORKERS) {
 		fw_err("%s: at most %d workers", app->opt.board, DP_MAX_WORKERS);
 		return -1;
@@ -295,6 +311,22 @@ setup_workers(struct fw_app *app)
 	snap = snapshot_from(app);
 	if (snap == NULL)
 		return -1;
+	if (app->policy != NULL) {
+		if (dp_policy_meters(app->policy) != 0) {
+			fw_err("policy: a rate limit's rate or burst is out of range");
+			free(snap);
+			return -1;
+		}
+		app->sh->hosts =
+			dp_hosts_create("bw_hosts", app->policy->hosts, (int)rte_socket_id());
+		if (app->sh->hosts == NULL) {
+			fw_err("no memory for %u inside hosts (policy.hosts)", app->policy->hosts);
+			free(snap);
+			return -1;
+		}
+		snap->policy = app->policy;
+		app->policy = NULL;
+	}
 	worker_limits(&app->cfg, &lim);
 	if (snap->identify) {
 		struct cfg_diag d;
@@ -309,6 +341,7 @@ setup_workers(struct fw_app *app)
 		}
 		cfg_diag_print(&d, stderr); /* notes: cache rebuilt, not writable */
 		db->udp_datagrams = app->cfg.inspect.udp_datagrams;
+		db->tcp_depth = (uint32_t)app->cfg.inspect.depth;
 		db->attr_ttl_min_us = app->cfg.inspect.attribution_ttl_min_ms * 1000;
 		db->attr_ttl_max_us = app->cfg.inspect.attribution_ttl_max_ms * 1000;
 		snap->ident = db;
@@ -524,6 +557,8 @@ main(int argc, char **argv)
 	board_ports_stop(&app.board, app.ethdev);
 	fw_log_close();
 	dp_rcu_fini(&app.sh->rcu);
+	dp_hosts_free(app.sh->hosts);
+	app.sh->hosts = NULL;
 	for (unsigned w = 0; w < app.nworkers; w++) {
 		dp_worker_fini(app.workers[w]);
 		rte_free(app.workers[w]);

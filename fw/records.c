@@ -17,6 +17,7 @@
 #include "../dataplane/event.h"
 #include "../dataplane/flow.h"
 #include "../dataplane/identify.h"
+#include "../dataplane/policy.h"
 #include "json.h"
 #include "log.h"
 
@@ -133,21 +134,58 @@ record_identity(const struct fw_app *app, const struct dp_event *ev, struct fw_j
 			     strnlen(ev->name, sizeof(ev->name)));
 	}
 	fw_json_u64(j, "decided_after_pkts", ev->decided_after);
-	if (ev->id_flags & (DP_ID_NON_HTTP_80 | DP_ID_NON_TLS_443 | DP_ID_CONNECT_NON_WEB)) {
+	uint8_t b = ev->behaviour;
+	if (ev->id_flags & DP_ID_NON_HTTP_80)
+		b |= DP_B_NON_HTTP_80;
+	if (ev->id_flags & DP_ID_NON_TLS_443)
+		b |= DP_B_NON_TLS_443;
+	if (ev->id_flags & DP_ID_CONNECT_NON_WEB)
+		b |= DP_B_CONNECT_NON_WEB;
+	if (b != 0) {
 		fw_json_array_open(j, "behaviour");
-		if (ev->id_flags & DP_ID_NON_HTTP_80)
-			fw_json_str(j, NULL, "non_http_80");
-		if (ev->id_flags & DP_ID_NON_TLS_443)
-			fw_json_str(j, NULL, "non_tls_443");
-		if (ev->id_flags & DP_ID_CONNECT_NON_WEB)
-			fw_json_str(j, NULL, "connect_non_web");
+		for (unsigned i = 0; i < DP_B__COUNT; i++)
+			if (b & (1u << i))
+				fw_json_str(j, NULL, dp_behaviour_name(1u << i));
 		fw_json_array_close(j);
 	}
 }
 
-void
-fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j, char *buf,
-	       size_t cap)
+static bool
+policy_active(const struct fw_app *app)
+{
+	return app->cfg.policy.nrules > 0 || app->cfg.policy.dflt != CFG_ACT_ALLOW;
+}
+
+static const char *
+rule_name(const struct fw_app *app, const struct dp_event *ev)
+{
+	if (ev->prule == 0)
+		return NULL;
+	if (ev->prule <= app->cfg.policy.nrules)
+		return app->cfg.policy.rules[ev->prule - 1].name;
+	return "default";
+}
+
+/* Flow records: what the policy did (allowed, blocked, reset, ratelimited) and which rule. */
+static void
+record_action(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j)
+{
+	if (!policy_active(app))
+		return;
+	fw_json_str(j, "action", dp_action_record_name(ev->action));
+	const char *rn = rule_name(app, ev);
+	if (rn != NULL)
+		fw_json_str(j, "rule", rn);
+	if (dp_action_blocks(ev->action)) {
+		fw_json_u64(j, "pkts_before_block", ev->before_pkts);
+		fw_json_u64(j, "bytes_before_block", ev->before_bytes);
+	}
+}
+
+/* The common head of flow records and policy events: time, flow id, port, VLANs, tuple. */
+static void
+record_head(const struct fw_app *app, const struct dp_event *ev, const char *type, uint64_t ts,
+	    struct fw_json *j, char *buf, size_t cap)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], pn[8];
 	int af = ev->l3 == 4 ? AF_INET : AF_INET6;
@@ -156,11 +194,11 @@ fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_js
 	inet_ntop(af, ev->dst, b, sizeof(b));
 	fw_json_init(j, buf, cap);
 	fw_json_open(j, NULL);
-	fw_json_time(j, "timestamp", ev->start_us);
+	fw_json_time(j, "timestamp", ts);
 	fw_json_u64(j, "flow_id", ev->flow_id);
 	if (ev->in_port < app->board.nports)
 		fw_json_str(j, "in_port", app->board.ports[ev->in_port].name);
-	fw_json_str(j, "event_type", "flow");
+	fw_json_str(j, "event_type", type);
 	if (ev->nvlan > 0) {
 		fw_json_array_open(j, "vlan");
 		for (unsigned i = 0; i < ev->nvlan; i++)
@@ -174,6 +212,48 @@ fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_js
 	if (ev->proto == DP_PROTO_TCP || ev->proto == DP_PROTO_UDP)
 		fw_json_u64(j, "dest_port", ev->dport);
 	fw_json_str(j, "proto", proto_name(ev->proto, pn, sizeof(pn)));
+}
+
+void
+fw_record_policy(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j, char *buf,
+		 size_t cap)
+{
+	record_head(app, ev, "policy", ev->end_us, j, buf, cap);
+	fw_json_open(j, "policy");
+	const char *rn = rule_name(app, ev);
+	fw_json_str(j, "rule", rn != NULL ? rn : "default");
+	fw_json_str(j, "action", dp_action_name(ev->action));
+	if (dp_action_blocks(ev->action)) {
+		fw_json_u64(j, "pkts_before_block", ev->before_pkts);
+		fw_json_u64(j, "bytes_before_block", ev->before_bytes);
+	}
+	if (ev->rst_sent) {
+		fw_json_array_open(j, "rst_sent");
+		if (ev->rst_sent & 1)
+			fw_json_str(j, NULL, "src");
+		if (ev->rst_sent & 2)
+			fw_json_str(j, NULL, "dest");
+		fw_json_array_close(j);
+	}
+	if (ev->icmp_sent)
+		fw_json_bool(j, "icmp_sent", true);
+	fw_json_close(j);
+	fw_json_open(j, "flow");
+	fw_json_u64(j, "pkts_toserver", ev->pkts[0]);
+	fw_json_u64(j, "pkts_toclient", ev->pkts[1]);
+	fw_json_u64(j, "bytes_toserver", ev->bytes[0]);
+	fw_json_u64(j, "bytes_toclient", ev->bytes[1]);
+	fw_json_time(j, "start", ev->start_us);
+	fw_json_close(j);
+	record_identity(app, ev, j);
+	fw_json_close(j);
+}
+
+void
+fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j, char *buf,
+	       size_t cap)
+{
+	record_head(app, ev, "flow", ev->start_us, j, buf, cap);
 	fw_json_open(j, "flow");
 	fw_json_u64(j, "pkts_toserver", ev->pkts[0]);
 	fw_json_u64(j, "pkts_toclient", ev->pkts[1]);
@@ -186,6 +266,7 @@ fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_js
 	fw_json_str(j, "reason", reason_name(ev->reason));
 	fw_json_close(j);
 	record_identity(app, ev, j);
+	record_action(app, ev, j);
 	if (ev->proto == DP_PROTO_TCP) {
 		fw_json_open(j, "tcp");
 		fw_json_str(j, "state", tcp_state_name(ev->tcp_state));
@@ -212,9 +293,12 @@ fw_records_drain(const struct fw_app *app, unsigned max)
 		while ((max == 0 || total < max) &&
 		       (n = rte_ring_sc_dequeue_burst_elem(r, evs, sizeof(evs[0]), 32, NULL)) > 0) {
 			for (unsigned i = 0; i < n && fw_log_enabled(); i++) {
-				if (evs[i].type != DP_EV_FLOW)
+				if (evs[i].type == DP_EV_FLOW)
+					fw_record_flow(app, &evs[i], &j, buf, sizeof(buf));
+				else if (evs[i].type == DP_EV_POLICY)
+					fw_record_policy(app, &evs[i], &j, buf, sizeof(buf));
+				else
 					continue;
-				fw_record_flow(app, &evs[i], &j, buf, sizeof(buf));
 				fw_log_record(&j);
 			}
 			total += n;

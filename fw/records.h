@@ -20,5 +20,8 @@ struct dp_event;
 struct fw_json;
 void fw_record_flow(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j,
 		    char *buf, size_t cap);
+/* A policy event: the rule, the action, what crossed before a block, the identification. */
+void fw_record_policy(const struct fw_app *app, const struct dp_event *ev, struct fw_json *j,
+		      char *buf, size_t cap);
 
 #endif /* FW_RECORDS_H */

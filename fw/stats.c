@@ -71,6 +71,123 @@ kv(struct fw_group *g, const char *key, uint64_t val)
 		g->kv[g->n++] = (struct fw_kv){ key, val };
 }
 
+/* identification and applications */
+static unsigned
+ident_groups(const struct fw_app *app, struct fw_group *g)
+{
+	const struct cfg_config *c = &app->cfg;
+	uint64_t v[64];
+	unsigned nw = app->nworkers;
+
+	/* identification */
+	memset(v, 0, sizeof(v));
+	for (unsigned w = 0; w < nw; w++) {
+		const struct dp_worker *wk = app->workers[w];
+		const struct dp_id_counters *ic = &wk->ident.cnt;
+		for (unsigned k = 0; k <= DP_CONF_DPI; k++)
+			v[k] += DP_CNT_READ(ic->decided[k]);
+		v[5] += DP_CNT_READ(ic->tls_hellos);
+		v[6] += DP_CNT_READ(ic->tls_certs);
+		v[7] += DP_CNT_READ(ic->quic_hellos);
+		v[8] += DP_CNT_READ(ic->http_requests);
+		v[9] += DP_CNT_READ(ic->dns_messages);
+		v[10] += DP_CNT_READ(ic->stun_messages);
+		v[11] += dp_head_pool_in_use(wk->ident.heads);
+		v[12] += DP_CNT_READ(ic->head_exhausted);
+		v[13] += dp_match_pool_in_use(wk->ident.hs_pool);
+		v[14] += dp_match_pool_hwm(wk->ident.hs_pool);
+		v[15] += DP_CNT_READ(ic->stream_exhausted);
+		if (wk->ident.attrib != NULL) {
+			const struct dp_attrib_counters *ac = dp_attrib_counters(wk->ident.attrib);
+			v[16] += DP_CNT_READ(ac->entries);
+			v[17] += DP_CNT_READ(ac->learned);
+			v[18] += DP_CNT_READ(ac->hits);
+			v[19] += DP_CNT_READ(ac->expired);
+			v[20] += DP_CNT_READ(ac->replaced);
+			v[21] += DP_CNT_READ(ac->ring_full);
+		}
+	}
+	g[0].name = "identify";
+	kv(&g[0], "by_dpi", v[DP_CONF_DPI]);
+	kv(&g[0], "by_attribution", v[DP_CONF_ATTRIBUTION]);
+	kv(&g[0], "by_prefix", v[DP_CONF_PREFIX]);
+	kv(&g[0], "by_port", v[DP_CONF_PORT]);
+	kv(&g[0], "unknown", v[DP_CONF_NONE]);
+	kv(&g[0], "tls_hellos", v[5]);
+	kv(&g[0], "certificates", v[6]);
+	kv(&g[0], "quic_hellos", v[7]);
+	kv(&g[0], "http_requests", v[8]);
+	kv(&g[0], "dns_messages", v[9]);
+	kv(&g[0], "stun_messages", v[10]);
+	kv(&g[0], "heads_in_use", v[11]);
+	kv(&g[0], "heads_capacity", (uint64_t)c->inspect.heads * nw);
+	kv(&g[0], "heads_exhausted", v[12]);
+	kv(&g[0], "hs_streams_in_use", v[13]);
+	kv(&g[0], "hs_streams_high_water", v[14]);
+	kv(&g[0], "hs_streams_capacity", (uint64_t)c->inspect.streams * nw);
+	kv(&g[0], "hs_streams_exhausted", v[15]);
+	kv(&g[0], "attribution_entries", v[16]);
+	kv(&g[0], "attribution_learned", v[17]);
+	kv(&g[0], "attribution_hits", v[18]);
+	kv(&g[0], "attribution_expired", v[19]);
+	kv(&g[0], "attribution_replaced", v[20]);
+	kv(&g[0], "attribution_ring_full", v[21]);
+
+	/* flows decided for each application (the summary shows those that had any) */
+	g[1].name = "apps";
+	g[1].sparse_from = 1;
+	uint64_t per[CFG_APP_MAX + 1];
+	memset(per, 0, sizeof(per));
+	for (unsigned w = 0; w < nw; w++)
+		for (unsigned a = 0; a <= app->cat->napps && a <= CFG_APP_MAX; a++)
+			per[a] += DP_CNT_READ(app->workers[w]->ident.cnt.apps[a]);
+	kv(&g[1], "none", per[0]);
+	for (unsigned a = 1; a <= app->cat->napps && g[1].n < FW_GROUP_MAX_KV; a++)
+		kv(&g[1], app->cat->apps[a - 1].name, per[a]);
+	return 2;
+}
+
+/* enforcement, and the flows each rule decided */
+static unsigned
+policy_groups(const struct fw_app *app, struct fw_group *g)
+{
+	const struct cfg_policy *pc = &app->cfg.policy;
+	uint64_t v[16];
+	uint64_t hits[CFG_POLICY_RULES + 1];
+	unsigned nw = app->nworkers;
+
+	memset(v, 0, sizeof(v));
+	memset(hits, 0, sizeof(hits));
+	for (unsigned w = 0; w < nw; w++) {
+		const struct dp_worker_counters *wc = &app->workers[w]->wc;
+		v[0] += DP_CNT_READ(wc->policy_dropped);
+		v[1] += DP_CNT_READ(wc->ratelimit_dropped);
+		v[2] += DP_CNT_READ(wc->rst_sent);
+		v[3] += DP_CNT_READ(wc->icmp_sent);
+		v[4] += DP_CNT_READ(wc->reject_failed);
+		v[5] += DP_CNT_READ(wc->quarantined);
+		for (unsigned r = 0; r <= pc->nrules; r++)
+			hits[r] += DP_CNT_READ(wc->rule_hits[r]);
+	}
+	g[0].name = "policy";
+	kv(&g[0], "blocked_packets", v[0]);
+	kv(&g[0], "ratelimit_dropped", v[1]);
+	kv(&g[0], "rst_sent", v[2]);
+	kv(&g[0], "icmp_sent", v[3]);
+	kv(&g[0], "reject_failed", v[4]);
+	kv(&g[0], "quarantined_flows", v[5]);
+	if (app->sh != NULL && app->sh->hosts != NULL) {
+		kv(&g[0], "hosts", dp_hosts_count(app->sh->hosts));
+		kv(&g[0], "hosts_capacity", pc->hosts);
+		kv(&g[0], "hosts_full", dp_hosts_full(app->sh->hosts));
+	}
+	g[1].name = "rules";
+	for (unsigned r = 0; r < pc->nrules; r++)
+		kv(&g[1], pc->rules[r].name, hits[r]);
+	kv(&g[1], "default", hits[pc->nrules]);
+	return 2;
+}
+
 unsigned
 fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 {
@@ -214,75 +331,12 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[4], "dropped", v[1]);
 	kv(&g[4], "log_written", fw_log_written());
 	kv(&g[4], "log_dropped", fw_log_dropped());
-	if (!c->inspect.identify || app->cat == NULL)
-		return 5;
-
-	/* identification */
-	memset(v, 0, sizeof(v));
-	for (unsigned w = 0; w < nw; w++) {
-		const struct dp_worker *wk = app->workers[w];
-		const struct dp_id_counters *ic = &wk->ident.cnt;
-		for (unsigned k = 0; k <= DP_CONF_DPI; k++)
-			v[k] += DP_CNT_READ(ic->decided[k]);
-		v[5] += DP_CNT_READ(ic->tls_hellos);
-		v[6] += DP_CNT_READ(ic->tls_certs);
-		v[7] += DP_CNT_READ(ic->quic_hellos);
-		v[8] += DP_CNT_READ(ic->http_requests);
-		v[9] += DP_CNT_READ(ic->dns_messages);
-		v[10] += DP_CNT_READ(ic->stun_messages);
-		v[11] += dp_head_pool_in_use(wk->ident.heads);
-		v[12] += DP_CNT_READ(ic->head_exhausted);
-		v[13] += dp_match_pool_in_use(wk->ident.hs_pool);
-		v[14] += dp_match_pool_hwm(wk->ident.hs_pool);
-		v[15] += DP_CNT_READ(ic->stream_exhausted);
-		if (wk->ident.attrib != NULL) {
-			const struct dp_attrib_counters *ac = dp_attrib_counters(wk->ident.attrib);
-			v[16] += DP_CNT_READ(ac->entries);
-			v[17] += DP_CNT_READ(ac->learned);
-			v[18] += DP_CNT_READ(ac->hits);
-			v[19] += DP_CNT_READ(ac->expired);
-			v[20] += DP_CNT_READ(ac->replaced);
-			v[21] += DP_CNT_READ(ac->ring_full);
-		}
-	}
-	g[5].name = "identify";
-	kv(&g[5], "by_dpi", v[DP_CONF_DPI]);
-	kv(&g[5], "by_attribution", v[DP_CONF_ATTRIBUTION]);
-	kv(&g[5], "by_prefix", v[DP_CONF_PREFIX]);
-	kv(&g[5], "by_port", v[DP_CONF_PORT]);
-	kv(&g[5], "unknown", v[DP_CONF_NONE]);
-	kv(&g[5], "tls_hellos", v[5]);
-	kv(&g[5], "certificates", v[6]);
-	kv(&g[5], "quic_hellos", v[7]);
-	kv(&g[5], "http_requests", v[8]);
-	kv(&g[5], "dns_messages", v[9]);
-	kv(&g[5], "stun_messages", v[10]);
-	kv(&g[5], "heads_in_use", v[11]);
-	kv(&g[5], "heads_capacity", (uint64_t)c->inspect.heads * nw);
-	kv(&g[5], "heads_exhausted", v[12]);
-	kv(&g[5], "hs_streams_in_use", v[13]);
-	kv(&g[5], "hs_streams_high_water", v[14]);
-	kv(&g[5], "hs_streams_capacity", (uint64_t)c->inspect.streams * nw);
-	kv(&g[5], "hs_streams_exhausted", v[15]);
-	kv(&g[5], "attribution_entries", v[16]);
-	kv(&g[5], "attribution_learned", v[17]);
-	kv(&g[5], "attribution_hits", v[18]);
-	kv(&g[5], "attribution_expired", v[19]);
-	kv(&g[5], "attribution_replaced", v[20]);
-	kv(&g[5], "attribution_ring_full", v[21]);
-
-	/* flows decided for each application (the summary shows those that had any) */
-	g[6].name = "apps";
-	g[6].sparse_from = 1;
-	uint64_t per[CFG_APP_MAX + 1];
-	memset(per, 0, sizeof(per));
-	for (unsigned w = 0; w < nw; w++)
-		for (unsigned a = 0; a <= app->cat->napps && a <= CFG_APP_MAX; a++)
-			per[a] += DP_CNT_READ(app->workers[w]->ident.cnt.apps[a]);
-	kv(&g[6], "none", per[0]);
-	for (unsigned a = 1; a <= app->cat->napps && g[6].n < FW_GROUP_MAX_KV; a++)
-		kv(&g[6], app->cat->apps[a - 1].name, per[a]);
-	return FW_GROUPS;
+	unsigned ng = 5;
+	if (c->inspect.identify && app->cat != NULL)
+		ng += ident_groups(app, &g[ng]);
+	if (c->policy.nrules > 0 || c->policy.dflt != CFG_ACT_ALLOW)
+		ng += policy_groups(app, &g[ng]);
+	return ng;
 }
 
 static const char *

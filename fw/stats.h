@@ -19,7 +19,7 @@ struct fw_port_totals {
 };
 
 /* A named group of counters summed over the workers (flows, streams, fragments, ...). */
-#define FW_GROUP_MAX_KV 32
+#define FW_GROUP_MAX_KV 136 /* the rules group: every rule and the default */
 struct fw_kv {
 	const char *key;
 	uint64_t val;
@@ -31,7 +31,7 @@ struct fw_group {
 		sparse_from; /* the summary prints keys from this index only when non-zero (0: all) */
 	struct fw_kv kv[FW_GROUP_MAX_KV];
 };
-#define FW_GROUPS 7
+#define FW_GROUPS 9
 
 /* Fill the table and budget counter groups; returns how many. */
 unsigned fw_stats_groups(const struct fw_app *app, struct fw_group *g);

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include "hosts.h"
+
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+
+struct dp_host_key {
+	uint8_t addr[16];
+	uint32_t family;
+};
+
+struct dp_hosts {
+	struct rte_hash *h;
+	struct dp_host *e;
+	uint32_t capacity;
+	uint64_t full;
+};
+
+struct dp_hosts *
+dp_hosts_create(const char *name, uint32_t capacity, int socket)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = capacity,
+		.key_len = sizeof(struct dp_host_key),
+		.hash_func = rte_jhash,
+		.socket_id = socket,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD,
+	};
+	struct dp_hosts *t = rte_zmalloc_socket("bw_hosts", sizeof(*t), 0, socket);
+
+	if (t == NULL)
+		return NULL;
+	t->capacity = capacity;
+	t->h = rte_hash_create(&hp);
+	/* rte_hash may hand out positions up to capacity plus its per-lcore caches */
+	t->e = rte_zmalloc_socket("bw_host_entries",
+				  (size_t)(t->h != NULL ? rte_hash_max_key_id(t->h) + 1 : 1) *
+					  sizeof(struct dp_host),
+				  RTE_CACHE_LINE_SIZE, socket);
+	if (t->h == NULL || t->e == NULL) {
+		dp_hosts_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+dp_hosts_free(struct dp_hosts *t)
+{
+	if (t == NULL)
+		return;
+	rte_hash_free(t->h);
+	rte_free(t->e);
+	rte_free(t);
+}
+
+struct dp_host *
+dp_hosts_get(struct dp_hosts *t, unsigned family, const uint8_t *addr, bool create)
+{
+	struct dp_host_key k;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, addr, family == 4 ? 4 : 16);
+	k.family = family;
+	hash_sig_t sig = rte_hash_hash(t->h, &k);
+	int32_t pos = rte_hash_lookup_with_hash(t->h, &k, sig);
+	if (pos < 0 && create) {
+		pos = rte_hash_add_key_with_hash(t->h, &k, sig);
+		if (pos < 0)
+			__atomic_fetch_add(&t->full, 1, __ATOMIC_RELAXED);
+	}
+	return pos >= 0 ? &t->e[pos] : NULL;
+}
+
+uint32_t
+dp_hosts_count(const struct dp_hosts *t)
+{
+	int32_t n = rte_hash_count(t->h);
+	return n > 0 ? (uint32_t)n : 0;
+}
+
+uint64_t
+dp_hosts_full(const struct dp_hosts *t)
+{
+	return __atomic_load_n(&t->full, __ATOMIC_RELAXED);
+}
+
+/* Distinct keys in a window, approximated by a 1024-bit set (a linear counter: with at
+ * most a few hundred keys per window, collisions undercount by a few percent). */
+static bool
+window_count(uint64_t *start, uint32_t *count, uint64_t *bits, uint64_t key, uint64_t now_us,
+	     uint64_t window_us, uint32_t limit)
+{
+	uint64_t s = __atomic_load_n(start, __ATOMIC_ACQUIRE);
+	if (s == 0 || now_us >= s + window_us) {
+		/* a new window: whoever swaps the start clears it (a racing update may be lost,
+		 * which only delays a trigger) */
+		if (__atomic_compare_exchange_n(start, &s, now_us ? now_us : 1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			for (unsigned i = 0; i < DP_HOST_BITS / 64; i++)
+				__atomic_store_n(&bits[i], 0, __ATOMIC_RELAXED);
+			__atomic_store_n(count, 0, __ATOMIC_RELEASE);
+		}
+	}
+	uint32_t b = (uint32_t)(rte_jhash(&key, sizeof(key), 0x9e3779b9) % DP_HOST_BITS);
+	uint64_t bit = 1ull << (b % 64);
+	uint64_t old = __atomic_fetch_or(&bits[b / 64], bit, __ATOMIC_RELAXED);
+	uint32_t n = __atomic_load_n(count, __ATOMIC_RELAXED);
+	if (!(old & bit))
+		n = __atomic_add_fetch(count, 1, __ATOMIC_RELAXED);
+	return n > limit;
+}
+
+bool
+dp_host_fanout(struct dp_host *h, uint64_t key, uint64_t now_us, uint64_t window_us, uint32_t limit)
+{
+	return window_count(&h->fan_start_us, &h->fan_count, h->fan_bits, key, now_us, window_us,
+			    limit);
+}
+
+bool
+dp_host_hopping(struct dp_host *h, uint64_t key, uint64_t now_us, uint64_t window_us,
+		uint32_t limit)
+{
+	return window_count(&h->hop_start_us, &h->hop_count, h->hop_bits, key, now_us, window_us,
+			    limit);
+}

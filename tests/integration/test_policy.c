@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Enforcement through the real binary (virt-pcap replay): bwgen's "apps" capture, which
+ * holds flows of every application of the catalogue, replayed with a policy that blocks
+ * them all. What the box forwarded (OUT) is compared with what it received (IN), flow by
+ * flow, against the flow records:
+ *  - a blocked flow (reset, blocked) crossed exactly its first pkts_before_block frames and
+ *    nothing after its verdict;
+ *  - every frame of an allowed flow arrived, byte for byte, in order;
+ *  - every frame in OUT that was not in IN is an RST the box made for a reset flow;
+ *  - every block has its policy event naming the rule.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../dataplane/decode.h"
+#include "../support/support.h"
+
+static char *dir;
+
+static void
+setup(void)
+{
+	dir = ts_tmpdir("policy");
+	cr_assert_not_null(dir);
+}
+
+static void
+teardown(void)
+{
+	ts_rmtree(dir);
+	free(dir);
+}
+
+/* A flow's key as text: protocol and the two endpoints, lower first. */
+static void
+key_of(const char *proto, const char *a, unsigned ap, const char *b, unsigned bp, char *out,
+       size_t len)
+{
+	char x[80], y[80];
+	snprintf(x, sizeof(x), "%s|%u", a, ap);
+	snprintf(y, sizeof(y), "%s|%u", b, bp);
+	if (strcmp(x, y) < 0)
+		snprintf(out, len, "%s %s %s", proto, x, y);
+	else
+		snprintf(out, len, "%s %s %s", proto, y, x);
+}
+
+static bool
+frame_key(const struct ts_frame *fr, struct dp_pkt *pk, char *out, size_t len)
+{
+	static const struct dp_decode_cfg dc = { .max_ip6_ext = 8, .ip4_csum_checked = true };
+	char a[64], b[64];
+
+	if (dp_decode(fr->data, fr->len, &dc, pk) != DP_DEC_OK || pk->l3 == 0 || pk->is_frag ||
+	    (pk->proto != DP_PROTO_TCP && pk->proto != DP_PROTO_UDP))
+		return false;
+	int af = pk->l3 == 4 ? AF_INET : AF_INET6;
+	inet_ntop(af, pk->src, a, sizeof(a));
+	inet_ntop(af, pk->dst, b, sizeof(b));
+	key_of(pk->proto == DP_PROTO_TCP ? "TCP" : "UDP", a, pk->sport, b, pk->dport, out, len);
+	return true;
+}
+
+/* An RST as the box makes them: window 0, TTL (hop limit) 64. */
+static bool
+made_by_box(const struct ts_frame *fr)
+{
+	struct dp_pkt pk;
+	char k[200];
+
+	if (!frame_key(fr, &pk, k, sizeof(k)) || pk.proto != DP_PROTO_TCP ||
+	    !(pk.tcp_flags & DP_TCP_RST) || pk.window != 0)
+		return false;
+	const uint8_t *ip = fr->data + pk.l3_off;
+	return (pk.l3 == 4 ? ip[8] : ip[7]) == 64;
+}
+
+struct rec {
+	char key[200];
+	char action[16];
+	char rule[48];
+	int64_t before;
+	size_t in, out;     /* frames of the flow in IN, and forwarded to OUT */
+	bool out_is_prefix; /* the forwarded frames were the flow's first ones */
+	size_t last_in;     /* frames of the flow in IN seen when OUT stopped matching */
+};
+
+static void
+run(const char *policy, struct rec **recs, size_t *nrec, size_t *made_rst, size_t *events)
+{
+	char cfg[4096], logp[600], *path, *out = NULL, *line = NULL;
+	size_t cap = 0;
+
+	snprintf(cfg, sizeof(cfg),
+		 "log = { file = \"\"; stats_interval = 0; };\n"
+		 "flow = { entries = 16384; };\n"
+		 "stream = { memory = \"16m\"; };\n"
+		 "inspect = { contexts = 8192; identify = true; catalogue = [ "
+		 "\"%s/config/apps.conf\" ];\n"
+		 "  cache_dir = \"%s/cache\"; streams = 8192; heads = 1024; };\n"
+		 "policy = {\n%s\n};\n",
+		 ts_root(), dir, policy);
+	path = ts_write_file(dir, "bridgeward.conf", cfg);
+	snprintf(logp, sizeof(logp), "%s/events.json", dir);
+	cr_assert_eq(
+		ts_run(&out, "mkdir -p %s/cache && %s/bwgen apps %s/in.pcap", dir, ts_build(), dir),
+		0, "%s", out);
+	free(out);
+	cr_assert_eq(ts_run(&out,
+			    "%s/bridgeward --board %s/board/virt-pcap.conf --config %s --replay "
+			    "%s/in.pcap --out %s/out.pcap --log %s -- --file-prefix %s",
+			    ts_build(), ts_root(), path, dir, dir, logp, ts_prefix("policy")),
+		     0, "%s", out);
+	free(out);
+	free(path);
+
+	/* flow records and policy events */
+	*recs = NULL;
+	*nrec = 0;
+	*events = 0;
+	FILE *f = fopen(logp, "r");
+	cr_assert_not_null(f);
+	while (getline(&line, &cap, f) > 0) {
+		if (strstr(line, "\"event_type\":\"policy\"") != NULL) {
+			cr_assert(strstr(line, "\"rule\":\"") != NULL, "%s", line);
+			(*events)++;
+			continue;
+		}
+		if (strstr(line, "\"event_type\":\"flow\"") == NULL)
+			continue;
+		char proto[8], a[64], b[64];
+		if (ts_json_str(line, "proto", proto, sizeof(proto)) == NULL ||
+		    (strcmp(proto, "TCP") != 0 && strcmp(proto, "UDP") != 0))
+			continue;
+		*recs = realloc(*recs, (*nrec + 1) * sizeof(**recs));
+		struct rec *r = &(*recs)[(*nrec)++];
+		memset(r, 0, sizeof(*r));
+		ts_json_str(line, "src_ip", a, sizeof(a));
+		ts_json_str(line, "dest_ip", b, sizeof(b));
+		key_of(proto, a, (unsigned)ts_json_u64(line, "src_port"), b,
+		       (unsigned)ts_json_u64(line, "dest_port"), r->key, sizeof(r->key));
+		cr_assert_not_null(ts_json_str(line, "action", r->action, sizeof(r->action)),
+				   "no action: %s", line);
+		/* a flow that ended while its verdict still waited for identification has no
+		 * rule: nothing decided it, and it was forwarded */
+		const char *act = strstr(line, "\"action\":"); /* after the evidence's rule */
+		if (ts_json_str(act, "rule", r->rule, sizeof(r->rule)) == NULL)
+			cr_assert_str_eq(r->action, "allowed", "%s", line);
+		r->before = ts_json_u64(line, "pkts_before_block");
+		r->out_is_prefix = true;
+	}
+	free(line);
+	fclose(f);
+
+	/* OUT must be IN with frames left out, plus the RSTs the box made */
+	char inp[600], outp[600];
+	struct ts_capture x, y;
+	snprintf(inp, sizeof(inp), "%s/in.pcap", dir);
+	snprintf(outp, sizeof(outp), "%s/out.pcap", dir);
+	cr_assert_eq(ts_read_capture(inp, &x), 0);
+	cr_assert_eq(ts_read_capture(outp, &y), 0);
+	size_t j = 0;
+	*made_rst = 0;
+	for (size_t i = 0; i < x.n; i++) {
+		struct dp_pkt pk;
+		char k[200];
+		/* frames the box made (RSTs: window 0, TTL 64) may come before it */
+		while (j < y.n &&
+		       !(y.f[j].len == x.f[i].len &&
+			 memcmp(y.f[j].data, x.f[i].data, x.f[i].len) == 0) &&
+		       made_by_box(&y.f[j])) {
+			(*made_rst)++;
+			j++;
+		}
+		bool forwarded = j < y.n && y.f[j].len == x.f[i].len &&
+				 memcmp(y.f[j].data, x.f[i].data, x.f[i].len) == 0;
+		if (forwarded)
+			j++;
+		if (!frame_key(&x.f[i], &pk, k, sizeof(k)))
+			continue;
+		for (size_t r = 0; r < *nrec; r++) {
+			struct rec *rc = &(*recs)[r];
+			if (strcmp(rc->key, k) != 0)
+				continue;
+			rc->in++;
+			if (forwarded) {
+				rc->out++;
+				if (rc->out != rc->in)
+					rc->out_is_prefix = false;
+			}
+		}
+	}
+	for (; j < y.n; j++) {
+		cr_assert(
+			made_by_box(&y.f[j]),
+			"OUT frame %zu is neither a frame of IN (in order) nor an RST the box made",
+			j + 1);
+		(*made_rst)++;
+	}
+	ts_free_capture(&x);
+	ts_free_capture(&y);
+}
+
+TestSuite(policy, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(policy, blocked_flows_stop_at_their_verdict_allowed_flows_arrive_intact)
+{
+	struct rec *recs;
+	size_t n, made, events, blocked = 0, allowed = 0, reset = 0;
+
+	run("default = \"allow\";\n"
+	    "rules = (\n"
+	    "  { name = \"reset-voip-chat\"; category = [ \"voip\", \"chat\" ]; action = "
+	    "\"reset\"; "
+	    "},\n"
+	    "  { name = \"drop-the-rest\"; category = [ \"remote_access\", \"anonymizer\", "
+	    "\"vpn\", "
+	    "\"p2p\", \"tunnel\" ]; action = \"drop\"; icmp = true; }\n"
+	    ");",
+	    &recs, &n, &made, &events);
+	cr_assert_gt(n, 50);
+	for (size_t i = 0; i < n; i++) {
+		struct rec *r = &recs[i];
+		if (strcmp(r->action, "allowed") == 0) {
+			allowed++;
+			cr_assert(r->rule[0] == '\0' || strcmp(r->rule, "default") == 0, "%s: %s",
+				  r->key, r->rule);
+			cr_assert_eq(r->out, r->in, "allowed flow %s: %zu of %zu frames crossed",
+				     r->key, r->out, r->in);
+			continue;
+		}
+		blocked++;
+		reset += strcmp(r->action, "reset") == 0;
+		cr_assert(strcmp(r->rule, "reset-voip-chat") == 0 ||
+				  strcmp(r->rule, "drop-the-rest") == 0,
+			  "%s: rule %s", r->key, r->rule);
+		cr_assert_geq(r->before, 0, "%s: no pkts_before_block", r->key);
+		cr_assert_eq((int64_t)r->out, r->before,
+			     "blocked flow %s: %zu frames crossed, the record says %lld", r->key,
+			     r->out, (long long)r->before);
+		cr_assert(r->out_is_prefix, "blocked flow %s: a frame crossed after one was held",
+			  r->key);
+		cr_assert_lt(r->out, r->in, "blocked flow %s lost nothing", r->key);
+	}
+	cr_assert_geq(blocked, 40, "only %zu flows blocked", blocked);
+	cr_assert_gt(allowed, 20);
+	cr_assert_gt(reset, 5);
+	cr_assert_gt(made, 0, "no RST reached the far side");
+	cr_assert_eq(events, blocked, "%zu policy events for %zu blocked flows", events, blocked);
+	free(recs);
+}
+
+Test(policy, allow_everything_changes_nothing)
+{
+	struct rec *recs;
+	size_t n, made, events;
+
+	run("default = \"allow\";\n"
+	    "rules = ( { name = \"log-all\"; category = [ \"voip\", \"chat\", \"remote_access\", "
+	    "\"anonymizer\", \"vpn\", \"p2p\", \"tunnel\" ]; action = \"log\"; } );",
+	    &recs, &n, &made, &events);
+	cr_assert_eq(made, 0);
+	size_t logged = 0;
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_str_eq(recs[i].action, "allowed");
+		cr_assert_eq(recs[i].out, recs[i].in, "%s", recs[i].key);
+		logged += strcmp(recs[i].rule, "log-all") == 0;
+	}
+	cr_assert_gt(logged, 40);
+	cr_assert_eq(events, logged, "one policy event per logged flow");
+	free(recs);
+}
