@@ -125,6 +125,130 @@ def replay(binary, board, conf, pcap, workdir):
     return flows
 
 
+BLOCK_ALL = """
+policy = {
+  default = "allow";
+  rules = ( { name = "block-controlled"; category = [ "voip", "chat", "remote_access",
+              "anonymizer", "vpn", "p2p", "tunnel", "other" ]; action = "reset"; } );
+};
+"""
+
+
+def read_pcap(path):
+    """Frames of a pcap file (classic format, either byte order), in order."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        return []
+    magic = data[:4]
+    end = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    frames, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        frames.append(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    return frames
+
+
+def frame_info(fr):
+    """(key, is_rst_made_by_box) of an Ethernet frame: TCP/UDP over IPv4/IPv6 after up to
+    two VLAN tags; key None for anything else (fragments included)."""
+    import ipaddress as ipa
+    off, et = 14, int.from_bytes(fr[12:14], "big") if len(fr) >= 14 else 0
+    while et in (0x8100, 0x88a8) and len(fr) >= off + 4:
+        et, off = int.from_bytes(fr[off + 2:off + 4], "big"), off + 4
+    if et == 0x0800 and len(fr) >= off + 20:
+        ihl = (fr[off] & 15) * 4
+        if int.from_bytes(fr[off + 6:off + 8], "big") & 0x3fff:
+            return None, False
+        proto, ttl = fr[off + 9], fr[off + 8]
+        src, dst = str(ipa.ip_address(fr[off + 12:off + 16])), str(ipa.ip_address(fr[off + 16:off + 20]))
+        l4 = off + ihl
+    elif et == 0x86DD and len(fr) >= off + 40:
+        proto, ttl = fr[off + 6], fr[off + 7]
+        src, dst = str(ipa.ip_address(fr[off + 8:off + 24])), str(ipa.ip_address(fr[off + 24:off + 40]))
+        l4 = off + 40
+    else:
+        return None, False
+    if proto not in (6, 17) or len(fr) < l4 + 8:
+        return None, False
+    sp, dp = int.from_bytes(fr[l4:l4 + 2], "big"), int.from_bytes(fr[l4 + 2:l4 + 4], "big")
+    made = (proto == 6 and len(fr) >= l4 + 20 and fr[l4 + 13] & 4 and ttl == 64
+            and fr[l4 + 14:l4 + 16] == b"\0\0")
+    return key_of("TCP" if proto == 6 else "UDP", fmt_ep(src, sp), fmt_ep(dst, dp)), bool(made)
+
+
+def leakage(args, names, labels, exceptions):
+    """Replay with every controlled application blocked; compare what crossed (OUT) with
+    what came in (IN) flow by flow."""
+    conf = os.path.join(args.workdir, "block.conf")
+    with open(os.path.join(args.workdir, "eval.conf")) as f:
+        base = f.read()
+    with open(conf, "w") as f:
+        f.write(base + BLOCK_ALL)
+    per_app = collections.defaultdict(lambda: {"n": 0, "blocked": 0, "pkts": [], "bytes": []})
+    allowed_flows = allowed_frames = allowed_lost = truncated = 0
+    for name in names:
+        pcap = os.path.join(args.corpus, "pcap", name + ".pcap")
+        if not os.path.exists(pcap):
+            continue
+        flows = replay(args.bin, args.board, conf, pcap, args.workdir)
+        # forwarded frames per flow: OUT holds IN's frames left out of nothing but the
+        # blocked ones, plus RSTs the box made; held fragments leave with their datagram,
+        # so the order may differ: match frames by their bytes
+        fin, fout = read_pcap(pcap), read_pcap(os.path.join(args.workdir, "eval-out.pcap"))
+        left = collections.Counter(fout)
+        sent = collections.Counter()
+        total = collections.Counter()
+        for fr in fin:
+            # net_pcap reads at most 16128 bytes of a frame (RTE_ETH_PCAP_SNAPLEN): captures
+            # taken with segmentation offload hold larger ones, which replay truncates
+            seen = fr if len(fr) <= 16128 else fr[:16128]
+            fwd = left[seen] > 0
+            if fwd:
+                left[seen] -= 1
+                truncated += seen is not fr
+            k, _ = frame_info(fr)
+            if k is not None:
+                total[k] += 1
+                sent[k] += fwd
+        for k, recs in flows.items():
+            r = verdict(recs)
+            if r.get("action", "allowed") in ("allowed", "ratelimited"):
+                allowed_flows += 1
+                allowed_frames += total[k]
+                allowed_lost += total[k] - sent[k]
+        for lab in labels[name]:
+            k = key_of(lab["l4"], lab["a"], lab["b"])
+            if lab["app"] == "-" or (name,) + k in exceptions or k not in flows:
+                continue
+            r = verdict(flows[k])
+            s = per_app[lab["app"]]
+            s["n"] += 1
+            if r.get("action") in ("blocked", "reset"):
+                s["blocked"] += 1
+                s["pkts"].append(sent[k])
+                s["bytes"].append(r.get("bytes_before_block", 0))
+    print("\nleakage with every controlled application blocked (action reset):")
+    print(f"{'application':<14}{'flows':>7}{'blocked':>9}{'median pkts':>13}{'worst':>7}"
+          f"{'median bytes':>14}{'worst':>9}")
+    n = sum(s["n"] for s in per_app.values())
+    b = sum(s["blocked"] for s in per_app.values())
+    allp = [x for s in per_app.values() for x in s["pkts"]]
+    allb = [x for s in per_app.values() for x in s["bytes"]]
+    for app in sorted(per_app):
+        s = per_app[app]
+        print(f"{app:<14}{s['n']:>7}{s['blocked']:>9}{median(s['pkts']):>13}"
+              f"{max(s['pkts'] or [0]):>7}{median(s['bytes']):>14}{max(s['bytes'] or [0]):>9}")
+    print(f"{'overall':<14}{n:>7}{b:>9}{median(allp):>13}{max(allp or [0]):>7}"
+          f"{median(allb):>14}{max(allb or [0]):>9}")
+    print(f"blocked: {100 * b / max(n, 1):.1f}% of labelled flows; allowed flows: {allowed_flows}, "
+          f"{allowed_frames} frames, {allowed_lost} lost or altered ({truncated} frames over "
+          f"16128 bytes, which replay truncates, counted as crossed)")
+    return allowed_lost
+
+
 def verdict(records):
     """The verdict for a labelled flow: the record carrying the most packets."""
     def pkts(r):
@@ -149,6 +273,9 @@ def main():
     ap.add_argument("--check", metavar="BASELINE")
     ap.add_argument("--update", metavar="BASELINE")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    ap.add_argument("--leakage", action="store_true",
+                    help="also replay with every controlled application blocked and report "
+                         "what crossed before each block")
     args = ap.parse_args()
 
     labels = load_labels(os.path.join(args.corpus, "labels.tsv"))
@@ -258,6 +385,9 @@ def main():
                 rc = 1
         if rc == 0:
             print(f"eval: no figure below the baseline ({os.path.relpath(args.check, ROOT)})")
+    if args.leakage and leakage(args, names, labels, exceptions) != 0:
+        print("eval: frames of allowed flows were lost or altered")
+        rc = 1
     if args.update:
         base = read_baseline(args.update) if os.path.exists(args.update) else {}
         for k, v in fig.items():

@@ -24,7 +24,8 @@ static const struct dp_decode_cfg dc = { .max_ip6_ext = 8 };
 static void
 segment(int l3, unsigned nvlan, uint8_t flags, uint32_t seq, uint32_t ack, size_t plen)
 {
-	static const uint8_t data[64];
+	static const uint8_t data[1500];
+	cr_assert_leq(plen, sizeof(data));
 	struct gen_pkt g = {
 		.l2 = { .dst = { 2, 0, 0, 0, 0, 2 }, .src = { 2, 0, 0, 0, 0, 1 }, .nvlan = nvlan },
 		.l3 = l3,
