@@ -140,10 +140,12 @@ static const struct cfg_row rule_rows[] = {
 	{ .key = "burst",
 	  .type = CFG_SIZE,
 	  .off = R(burst),
-	  .def = "64k",
-	  .min = 1500,
+	  .def = "0",
+	  .min = 0,
 	  .max = 1ull << 30,
-	  .doc = "ratelimit: the bucket size (\"256kb\")" },
+	  .doc = "ratelimit: the bucket size (\"256kb\"); 0: what the rate carries in 200 ms, "
+		 "at least 64 KiB (a bucket much smaller than a TCP window's worth holds TCP "
+		 "far below the rate)" },
 	{ .key = "per",
 	  .type = CFG_ENUM,
 	  .off = R(per),

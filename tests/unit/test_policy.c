@@ -297,6 +297,29 @@ Test(policy, bad_rules_are_refused_at_their_line)
 	cr_assert_null(p);
 }
 
+/* Regression: the default bucket was 64 KiB whatever the rate, which held a TCP flow at a
+ * quarter of a 10 Mbit/s limit. */
+Test(policy, default_burst_follows_the_rate)
+{
+	cr_assert_eq(build("rules = (\n"
+			   "  { name = \"fast\"; action = \"ratelimit\"; rate = \"10mbit\"; },\n"
+			   "  { name = \"slow\"; action = \"ratelimit\"; rate = \"1mbit\"; },\n"
+			   "  { name = \"set\"; action = \"ratelimit\"; rate = \"10mbit\"; burst = "
+			   "\"32kb\"; }\n"
+			   ");"),
+		     0, "%s", d.msg[0]);
+	cr_assert_eq(p->rule[0].burst, 250000, "200 ms of 10 Mbit/s");
+	cr_assert_eq(p->rule[1].burst, 65536, "at least 64 KiB");
+	cr_assert_eq(p->rule[2].burst, 32 * 1024, "an explicit burst stands");
+	cr_assert_eq(build("rules = (\n"
+			   "  { name = \"tiny\"; action = \"ratelimit\"; rate = \"1mbit\"; burst = "
+			   "100; }\n);"),
+		     -1);
+	cr_assert(has_msg("bw.conf:3: rule 'tiny': burst 100 is smaller than one frame (at least "
+			  "1500 bytes)"),
+		  "%s", d.msg[0]);
+}
+
 Test(policy, schema_errors_name_the_line)
 {
 	cr_assert_eq(build("rules = (\n  { name = \"a\"; action = \"block\"; },\n"

@@ -1,0 +1,214 @@
+#!/usr/bin/python3
+"""Real endpoints for the netns enforcement tests: one connection each, outcome to a file.
+
+  endpoint.py server KIND --bind IP --port P --result FILE [--cert C --key K]
+  endpoint.py client KIND --connect IP --port P --result FILE [--sni NAME] [--target H:P]
+
+KIND is one of
+  tls     TLS (Python's ssl, i.e. OpenSSL) with the client's chosen SNI, then one
+          request/answer exchange inside the session;
+  banner  an SSH-style identification exchange (RFC 4253 4.2): the server speaks first;
+  proxy   the server is an HTTP proxy that answers CONNECT, opens the target and relays;
+          the client asks it for --target and reads an SSH banner through the tunnel.
+
+The outcome written to --result (and printed) is one word, then details:
+  ok       the exchange completed and the bytes received are the bytes sent
+  reset    the connection was reset (ECONNRESET / EPIPE)
+  timeout  nothing arrived within --timeout seconds (a stalled connection)
+  eof      the peer closed without finishing
+  error    anything else
+The server handles exactly one connection and exits; the client exits 0 whatever the
+outcome (the test reads the file).
+"""
+
+import argparse
+import socket
+import ssl
+import sys
+import threading
+
+SERVER_BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
+CLIENT_BANNER = b"SSH-2.0-OpenSSH_9.2p1\r\n"
+REQUEST = b"ping from the inside host\n"
+ANSWER = b"pong from the outside host\n"
+
+
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("peer closed after %d of %d bytes" % (len(buf), n))
+        buf += chunk
+    return buf
+
+
+def recv_line(sock, limit=4096):
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = sock.recv(1)
+        if not chunk:
+            raise EOFError("peer closed after %r" % buf)
+        buf += chunk
+        if len(buf) > limit:
+            raise ValueError("line too long")
+    return buf
+
+
+def outcome(fn):
+    """Run fn() and name what happened."""
+    try:
+        detail = fn()
+        return "ok", detail or ""
+    except (ConnectionResetError, BrokenPipeError) as e:
+        return "reset", str(e)
+    except ssl.SSLEOFError as e:
+        return "eof", str(e)
+    except ssl.SSLError as e:
+        # OpenSSL may report a reset during the handshake as a system-call error.
+        return ("reset" if "reset" in str(e).lower() else "error"), str(e)
+    except (socket.timeout, TimeoutError) as e:
+        return "timeout", str(e)
+    except EOFError as e:
+        return "eof", str(e)
+    except Exception as e:  # noqa: BLE001 - the test wants every failure named
+        return "error", "%s: %s" % (type(e).__name__, e)
+
+
+def relay(a, b):
+    try:
+        while True:
+            data = a.recv(65536)
+            if not data:
+                break
+            b.sendall(data)
+    except OSError:
+        pass
+    finally:
+        try:
+            b.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+
+def serve(args):
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((args.bind, args.port))
+    ls.listen(4)
+    ls.settimeout(args.accept_timeout)
+    open(args.result + ".ready", "w").close()
+    try:
+        conn, _ = ls.accept()
+    except socket.timeout:
+        return "timeout", "no connection arrived"
+    conn.settimeout(args.timeout)
+
+    def tls():
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.cert, args.key)
+        s = ctx.wrap_socket(conn, server_side=True)
+        req = recv_line(s)
+        if req != REQUEST:
+            raise ValueError("request altered: %r" % req)
+        s.sendall(ANSWER)
+        return "sni handshake done, request and answer intact"
+
+    def banner():
+        conn.sendall(SERVER_BANNER)
+        got = recv_line(conn)
+        if got != CLIENT_BANNER:
+            raise ValueError("client banner altered: %r" % got)
+        conn.sendall(ANSWER)
+        return "banners exchanged"
+
+    def proxy():
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = conn.recv(4096)
+            if not chunk:
+                raise EOFError("client closed in the request")
+            head += chunk
+        line = head.split(b"\r\n", 1)[0].decode()
+        method, target, _ = line.split(" ", 2)
+        if method != "CONNECT":
+            raise ValueError("not a CONNECT: %r" % line)
+        host, port = target.rsplit(":", 1)
+        up = socket.create_connection((host, int(port)), timeout=args.timeout)
+        conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        t = threading.Thread(target=relay, args=(up, conn), daemon=True)
+        t.start()
+        relay(conn, up)
+        t.join(args.timeout)
+        return "relayed %s" % target
+
+    return outcome({"tls": tls, "banner": banner, "proxy": proxy}[args.kind])
+
+
+def connect(args):
+    def run():
+        sock = socket.create_connection((args.connect, args.port), timeout=args.timeout)
+        sock.settimeout(args.timeout)
+        if args.kind == "tls":
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = ctx.wrap_socket(sock, server_hostname=args.sni)
+            s.sendall(REQUEST)
+            got = recv_exact(s, len(ANSWER))
+            if got != ANSWER:
+                raise ValueError("answer altered: %r" % got)
+            return "tls to %s done" % args.sni
+        if args.kind == "banner":
+            got = recv_line(sock)
+            if got != SERVER_BANNER:
+                raise ValueError("server banner altered: %r" % got)
+            sock.sendall(CLIENT_BANNER)
+            got = recv_exact(sock, len(ANSWER))
+            if got != ANSWER:
+                raise ValueError("answer altered: %r" % got)
+            return "banners exchanged"
+        # proxy
+        sock.sendall(b"CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: bw-test\r\n\r\n"
+                     % (args.target.encode(), args.target.encode()))
+        status = recv_line(sock)
+        if not status.startswith(b"HTTP/1.1 200"):
+            raise ValueError("proxy said %r" % status)
+        while recv_line(sock) != b"\r\n":
+            pass
+        got = recv_line(sock)
+        if got != SERVER_BANNER:
+            raise ValueError("banner through the tunnel altered: %r" % got)
+        sock.sendall(CLIENT_BANNER)
+        got = recv_exact(sock, len(ANSWER))
+        if got != ANSWER:
+            raise ValueError("answer altered: %r" % got)
+        return "tunnel to %s works" % args.target
+
+    return outcome(run)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("role", choices=["server", "client"])
+    ap.add_argument("kind", choices=["tls", "banner", "proxy"])
+    ap.add_argument("--bind")
+    ap.add_argument("--connect")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--result", required=True)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--sni", default="example.org")
+    ap.add_argument("--target", default="")
+    ap.add_argument("--timeout", type=float, default=3.0)
+    ap.add_argument("--accept-timeout", type=float, default=20.0)
+    args = ap.parse_args()
+    word, detail = serve(args) if args.role == "server" else connect(args)
+    with open(args.result, "w") as f:
+        f.write("%s %s\n" % (word, detail))
+    print("%s %s: %s %s" % (args.role, args.kind, word, detail))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
