@@ -5,7 +5,10 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #define F(field) offsetof(struct cfg_config, field)
 
@@ -40,6 +43,189 @@ static const struct cfg_row bridge_rows[] = {
 		 "counted" },
 };
 
+/*
+ * log.syslog.server: "192.0.2.7", "192.0.2.7:6514", "[2001:db8::7]" or "[2001:db8::7]:514".
+ * Address literals only: resolving a name would block the control core and make the
+ * destination depend on DNS at start-up.
+ */
+static int
+parse_syslog_server(const struct cfg_row *r, const struct cfg_value *v, void *field, char *err,
+		    size_t errlen)
+{
+	struct cfg_syslog_server *sv = field;
+	char host[CFG_SYSLOG_SERVER_LEN];
+	const char *s, *port = NULL;
+	size_t hlen;
+
+	if (v->kind != CFG_V_STRING) {
+		snprintf(err, errlen, "'%s' must be a string \"address[:port]\"", r->key);
+		return -1;
+	}
+	s = v->s;
+	memset(sv, 0, sizeof(*sv));
+	if (s[0] == '\0')
+		return 0;
+	if (strlen(s) >= sizeof(sv->text)) {
+		snprintf(err, errlen, "'%s' is too long (at most %zu characters)", r->key,
+			 sizeof(sv->text) - 1);
+		return -1;
+	}
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL) {
+			snprintf(err, errlen, "'%s' = \"%s\": missing ']' after the IPv6 address",
+				 r->key, s);
+			return -1;
+		}
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1] != '\0')
+			goto bad_port;
+		sv->family = AF_INET6;
+		hlen = (size_t)(close - s - 1);
+		memcpy(host, s + 1, hlen);
+	} else {
+		const char *colon = strchr(s, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL) {
+			snprintf(err, errlen,
+				 "'%s' = \"%s\": an IPv6 address goes in brackets, e.g. "
+				 "\"[2001:db8::1]:514\"",
+				 r->key, s);
+			return -1;
+		}
+		if (colon != NULL)
+			port = colon + 1;
+		sv->family = AF_INET;
+		hlen = colon != NULL ? (size_t)(colon - s) : strlen(s);
+		memcpy(host, s, hlen);
+	}
+	host[hlen] = '\0';
+	if (inet_pton(sv->family, host, sv->addr) != 1) {
+		snprintf(err, errlen,
+			 "'%s' = \"%s\": \"%s\" is not an %s address (names are not resolved: "
+			 "write the collector's address)",
+			 r->key, s, host, sv->family == AF_INET ? "IPv4" : "IPv6");
+		return -1;
+	}
+	sv->port = CFG_SYSLOG_PORT;
+	if (port != NULL) {
+		unsigned long p = 0;
+		if (*port == '\0' || strlen(port) > 5)
+			goto bad_port;
+		for (const char *c = port; *c != '\0'; c++) {
+			if (*c < '0' || *c > '9')
+				goto bad_port;
+			p = p * 10 + (unsigned long)(*c - '0');
+		}
+		if (p < 1 || p > 65535)
+			goto bad_port;
+		sv->port = (uint16_t)p;
+	}
+	memcpy(sv->text, s, strlen(s) + 1);
+	return 0;
+bad_port:
+	snprintf(err, errlen, "'%s' = \"%s\": the port must be a number 1..65535 after ':'", r->key,
+		 s);
+	return -1;
+}
+
+/* RFC 5424 header fields: printable US-ASCII (33..126), row.size buffer, row.min length. */
+static int
+parse_printusascii(const struct cfg_row *r, const struct cfg_value *v, void *field, char *err,
+		   size_t errlen)
+{
+	if (v->kind != CFG_V_STRING) {
+		snprintf(err, errlen, "'%s' must be a string", r->key);
+		return -1;
+	}
+	size_t n = strlen(v->s);
+	if (n >= r->size) {
+		snprintf(err, errlen, "'%s' is too long (at most %zu characters)", r->key,
+			 r->size - 1);
+		return -1;
+	}
+	if (n < r->min) {
+		snprintf(err, errlen, "'%s' must not be empty", r->key);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v->s[i] < 33 || v->s[i] > 126) {
+			snprintf(err, errlen,
+				 "'%s' = \"%s\": only printable ASCII without spaces is allowed "
+				 "(RFC 5424)",
+				 r->key, v->s);
+			return -1;
+		}
+	}
+	memcpy(field, v->s, n + 1);
+	return 0;
+}
+
+static const char *const syslog_transports[] = { "udp", "tcp", NULL };
+/* Index = RFC 5424 facility code (0..23). */
+static const char *const syslog_facilities[] = {
+	"kern",   "user",     "mail",   "daemon", "auth",   "syslog", "lpr",   "news",   "uucp",
+	"cron",   "authpriv", "ftp",    "ntp",    "audit",  "alert",  "clock", "local0", "local1",
+	"local2", "local3",   "local4", "local5", "local6", "local7", NULL,
+};
+
+static const struct cfg_row syslog_rows[] = {
+	{ .key = "server",
+	  .type = CFG_CUSTOM,
+	  .off = F(log.syslog.server),
+	  .def = "",
+	  .parse = parse_syslog_server,
+	  .doc = "collector: \"IPv4[:port]\" or \"[IPv6][:port]\", port 514 if omitted "
+		 "(addresses only, no names); empty: no syslog export" },
+	{ .key = "transport",
+	  .type = CFG_ENUM,
+	  .off = F(log.syslog.transport),
+	  .sub = syslog_transports,
+	  .def = "udp",
+	  .doc = "\"udp\": one datagram per message (RFC 5426); \"tcp\": octet-counting "
+		 "framing (RFC 6587), queued while the collector is unreachable, reconnected "
+		 "with backoff (1 s doubling to 30 s)" },
+	{ .key = "facility",
+	  .type = CFG_ENUM,
+	  .off = F(log.syslog.facility),
+	  .sub = syslog_facilities,
+	  .def = "local0",
+	  .doc = "facility of every message (the list gives RFC 5424 codes 0..23 in order)" },
+	{ .key = "hostname",
+	  .type = CFG_CUSTOM,
+	  .off = F(log.syslog.hostname),
+	  .size = CFG_SYSLOG_HOSTNAME_LEN,
+	  .def = "",
+	  .parse = parse_printusascii,
+	  .doc = "HOSTNAME field (printable ASCII); empty: the system's host name" },
+	{ .key = "app_name",
+	  .type = CFG_CUSTOM,
+	  .off = F(log.syslog.app_name),
+	  .size = CFG_SYSLOG_APP_NAME_LEN,
+	  .min = 1,
+	  .def = "bridgeward",
+	  .parse = parse_printusascii,
+	  .doc = "APP-NAME field (1..48 printable ASCII characters)" },
+	{ .key = "queue",
+	  .type = CFG_SIZE,
+	  .off = F(log.syslog.queue),
+	  .def = "1m",
+	  .min = 4096,
+	  .max = 1ull << 30,
+	  .doc = "tcp: bytes of messages held while the collector is unreachable or slow; a "
+		 "message that does not fit is dropped whole and counted" },
+	{ .key = "max_datagram",
+	  .type = CFG_UINT,
+	  .off = F(log.syslog.max_datagram),
+	  .size = 4,
+	  .def = "8192",
+	  .min = 480,
+	  .max = 65507,
+	  .doc = "udp: longest message (header included) sent; a longer one is cut at a UTF-8 "
+		 "character boundary and counted as truncated" },
+};
+static const struct cfg_table syslog_table = CFG_TABLE("syslog", syslog_rows);
+
 static const struct cfg_row log_rows[] = {
 	{ .key = "file",
 	  .type = CFG_STRING,
@@ -53,6 +239,10 @@ static const struct cfg_row log_rows[] = {
 	  .def = "0",
 	  .max = 86400000,
 	  .doc = "write a \"stats\" record this often (0: only at exit)" },
+	{ .key = "syslog",
+	  .type = CFG_GROUP,
+	  .sub = &syslog_table,
+	  .doc = "RFC 5424 syslog export of every record to a collector (README \"Event log\")" },
 };
 
 static const char *const outcomes[] = { "forward", "drop", NULL };

@@ -27,9 +27,36 @@ struct cfg_bridge {
 	uint32_t tx_retries;   /* extra TX attempts for frames the device refused */
 };
 
+enum cfg_syslog_transport { CFG_SYSLOG_UDP, CFG_SYSLOG_TCP };
+
+#define CFG_SYSLOG_SERVER_LEN   64  /* "[ffff:...:ffff]:65535" and then some */
+#define CFG_SYSLOG_HOSTNAME_LEN 256 /* RFC 5424 HOSTNAME: 1..255 printable ASCII */
+#define CFG_SYSLOG_APP_NAME_LEN 49  /* RFC 5424 APP-NAME: 1..48 printable ASCII */
+#define CFG_SYSLOG_PORT         514 /* when log.syslog.server names none */
+
+/* The collector, parsed and checked at load time: an IP literal, never a name to resolve. */
+struct cfg_syslog_server {
+	char text[CFG_SYSLOG_SERVER_LEN]; /* as written; "" = syslog export off */
+	int family;                       /* AF_INET or AF_INET6; 0 when off */
+	uint8_t addr[16];                 /* network order (4 bytes used for IPv4) */
+	uint16_t port;                    /* host order */
+};
+
+/* RFC 5424 export of the event log's records (fw/syslog.h). */
+struct cfg_syslog {
+	struct cfg_syslog_server server;
+	int transport;                          /* enum cfg_syslog_transport */
+	int facility;                           /* RFC 5424 facility code, 0..23 */
+	char hostname[CFG_SYSLOG_HOSTNAME_LEN]; /* "" = gethostname() */
+	char app_name[CFG_SYSLOG_APP_NAME_LEN]; /* APP-NAME field */
+	uint64_t queue;                         /* TCP: bytes held while the collector lags */
+	uint32_t max_datagram;                  /* UDP: longer messages are truncated */
+};
+
 struct cfg_log {
 	char file[CFG_PATH_MAX];    /* JSON-lines event log ("" = none; --log overrides) */
 	uint64_t stats_interval_ms; /* periodic "stats" records; 0 = at exit only */
+	struct cfg_syslog syslog;
 };
 
 enum cfg_outcome { CFG_FORWARD, CFG_DROP };

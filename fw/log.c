@@ -2,6 +2,10 @@
 /*
  * The event log is a stdio stream with a large buffer, flushed by the control loop a few
  * times a second and at exit, so a burst of records costs no system call per record.
+ * When log.syslog is configured, every record also goes to the syslog sink (fw/syslog.c),
+ * whose TCP queue the same flush pumps. "written" counts records that reached the sinks
+ * (the file, or the syslog sink when there is no file); "dropped" those that did not fit
+ * their buffer or whose file write failed. The syslog sink counts its own losses.
  */
 #include "log.h"
 
@@ -9,6 +13,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "syslog.h"
 
 static FILE *log_fp;
 static uint64_t written, dropped;
@@ -28,7 +34,7 @@ fw_log_open(const char *path)
 bool
 fw_log_enabled(void)
 {
-	return log_fp != NULL;
+	return log_fp != NULL || fw_syslog_enabled();
 }
 
 void
@@ -43,17 +49,26 @@ fw_log_begin(struct fw_json *j, char *buf, size_t cap, const char *event_type)
 void
 fw_log_record(const struct fw_json *j)
 {
-	if (log_fp == NULL)
+	bool ok = true;
+
+	if (!fw_log_enabled())
 		return;
 	if (!fw_json_ok(j)) {
 		dropped++;
 		return;
 	}
-	if (fputs(fw_json_text(j), log_fp) < 0 || fputc('\n', log_fp) < 0) {
-		dropped++;
-		return;
+	const char *text = fw_json_text(j);
+	if (log_fp != NULL && (fputs(text, log_fp) < 0 || fputc('\n', log_fp) < 0))
+		ok = false;
+	if (fw_syslog_enabled()) {
+		char msgid[FW_SYSLOG_MSGID_MAX + 1];
+		int sev = fw_syslog_classify(text, j->len, msgid, sizeof(msgid));
+		fw_syslog_send(msgid, sev, text, j->len);
 	}
-	written++;
+	if (ok)
+		written++;
+	else
+		dropped++;
 }
 
 void
@@ -61,6 +76,7 @@ fw_log_flush(void)
 {
 	if (log_fp != NULL)
 		fflush(log_fp);
+	fw_syslog_pump();
 }
 
 void
@@ -69,6 +85,7 @@ fw_log_close(void)
 	if (log_fp != NULL)
 		fclose(log_fp);
 	log_fp = NULL;
+	fw_syslog_close(1000); /* what a reachable collector takes within a second */
 }
 
 uint64_t

@@ -37,6 +37,7 @@
 #include "records.h"
 #include "replay.h"
 #include "stats.h"
+#include "syslog.h"
 #include "version.h"
 
 #define EXIT_RUNTIME 1
@@ -480,6 +481,11 @@ main(int argc, char **argv)
 		fw_err("cannot open log %s: %s", logpath, strerror(errno));
 		return EXIT_USAGE;
 	}
+	/* An unreachable TCP collector is not an error: the sink queues and retries. */
+	if (fw_syslog_open(&app.cfg.log.syslog, err, sizeof(err)) != 0) {
+		fw_err("syslog: %s", err);
+		return EXIT_RUNTIME;
+	}
 	if (fw_eal_build(&eal, argv[0], &app.board, room, app.opt.eal_argc, app.opt.eal_argv, err,
 			 sizeof(err)) != 0) {
 		fw_err("%s", err);
@@ -555,7 +561,15 @@ main(int argc, char **argv)
 	fw_stats_print(&app, stdout);
 	fw_stats_log(&app);
 	board_ports_stop(&app.board, app.ethdev);
+	bool syslog_on = fw_syslog_enabled();
 	fw_log_close();
+	if (syslog_on) {
+		struct fw_syslog_counters sc;
+		fw_syslog_counters(&sc);
+		fw_msg("syslog: %" PRIu64 " messages sent, %" PRIu64 " dropped, %" PRIu64
+		       " truncated, %" PRIu64 " connection failures",
+		       sc.sent, sc.dropped, sc.truncated, sc.conn_failures);
+	}
 	dp_rcu_fini(&app.sh->rcu);
 	dp_hosts_free(app.sh->hosts);
 	app.sh->hosts = NULL;

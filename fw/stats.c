@@ -17,6 +17,7 @@
 
 #include "../dataplane/attrib.h"
 #include "log.h"
+#include "syslog.h"
 
 static const struct fw_app *tel_app;
 
@@ -331,6 +332,15 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[4], "dropped", v[1]);
 	kv(&g[4], "log_written", fw_log_written());
 	kv(&g[4], "log_dropped", fw_log_dropped());
+	if (fw_syslog_enabled()) {
+		struct fw_syslog_counters sc;
+		fw_syslog_counters(&sc);
+		kv(&g[4], "syslog_sent", sc.sent);
+		kv(&g[4], "syslog_dropped", sc.dropped);
+		kv(&g[4], "syslog_truncated", sc.truncated);
+		kv(&g[4], "syslog_conn_failures", sc.conn_failures);
+		kv(&g[4], "syslog_queued_bytes", sc.queued);
+	}
 	unsigned ng = 5;
 	if (c->inspect.identify && app->cat != NULL)
 		ng += ident_groups(app, &g[ng]);
