@@ -67,7 +67,7 @@ static const struct cfg_row rule_rows[] = {
 	  .count_off = R(nbehaviour),
 	  .max_count = CFG_RULE_FLAGS,
 	  .doc = "any of: non_http_80, non_tls_443, connect_non_web, p2p_fanout, port_hopping, "
-		 "large_upload" },
+		 "large_upload, file_transfer" },
 	{ .key = "src",
 	  .type = CFG_STRINGS,
 	  .off = R(src),

@@ -29,11 +29,13 @@
 #include "identify.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <rte_common.h>
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
 #include <rte_malloc.h>
@@ -41,6 +43,7 @@
 #include "attrib.h"
 #include "counters.h"
 #include "dns.h"
+#include "filemagic.h"
 #include "flow.h"
 #include "http.h"
 #include "quic.h"
@@ -423,6 +426,23 @@ decide(struct dp_id_worker *iw, struct dp_id_pkt *ip, unsigned app, unsigned mas
 	DP_CNT_INC(iw->cnt.apps[app]);
 }
 
+/* File transfers in clear: where each direction is (see file_scan). */
+enum file_scan {
+	FS_NEW,     /* the direction has not carried a byte yet */
+	FS_ARMED,   /* an HTTP response is expected */
+	FS_HEADERS, /* in an HTTP message's headers */
+	FS_BODY,    /* gathering the body's first bytes */
+	FS_DONE,
+};
+
+#define FILE_HEADERS_MAX 8192
+
+static bool
+file_active(const struct dp_ident_state *st, unsigned d)
+{
+	return st->fscan[d] == FS_ARMED || st->fscan[d] == FS_HEADERS || st->fscan[d] == FS_BODY;
+}
+
 /* Is the flow's verdict final (nothing more to read for identification)? */
 static inline bool
 final(const struct dp_flow *f)
@@ -607,6 +627,9 @@ dp_id_done(const struct dp_id_worker *iw, const struct dp_id_pkt *ip)
 			return st->dgrams[0] + st->dgrams[1] >= iw->db->udp_datagrams;
 		return false;
 	}
+	if (st != NULL && ip->proto == 6 && (file_active(st, 0) || file_active(st, 1)) &&
+	    !(f->pol & DP_POL_FINAL))
+		return false; /* a body's start is still to be looked at */
 	if (!(f->id_flags & DP_ID_DECIDED)) {
 		/* UDP past its datagram budget in both directions (or one direction three times
 		 * over, for one-way streams), TCP past the identification depth: nothing more
@@ -958,6 +981,108 @@ run_tcp_parser(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum parser p, con
 	}
 }
 
+/*
+ * ---- file transfers in clear (behaviour "file_transfer") ----
+ *
+ * The first bytes of an HTTP body (a response, or the body of a POST or PUT) and of a TCP
+ * direction that carries no known protocol (an FTP data connection) are compared with file
+ * signatures (filemagic.h). This reads past the flow's identification: an HTTP flow decided
+ * by its Host keeps its inspection context until the response's body has started, and no
+ * longer than FILE_HEADERS_MAX bytes of headers. Only the first message of each direction
+ * is looked at.
+ */
+static void
+file_found(struct dp_id_worker *iw, struct dp_id_pkt *ip, enum dp_file_kind k)
+{
+	ip->f->id_flags |= DP_ID_FILE;
+	DP_CNT_INC(iw->cnt.files[k]);
+}
+
+/* Decide on the body's first bytes once there are enough. A chunked body starts with its
+ * first chunk's size line ("1f40\r\n"): the signature follows it. */
+static void
+file_body(struct dp_id_worker *iw, struct dp_id_pkt *ip, struct dp_ident_state *st, unsigned d,
+	  bool strong)
+{
+	const uint8_t *b = st->fbuf[d];
+	uint32_t n = st->flen[d], off = 0;
+
+	if (!strong && n > 0 && isxdigit(b[0])) {
+		uint32_t i = 0;
+		while (i < n && isxdigit(b[i]))
+			i++;
+		while (i < n && b[i] != '\r' && b[i] != '\n' && i < sizeof(st->fbuf[d]))
+			i++; /* chunk extensions */
+		if (i + 1 < n && b[i] == '\r' && b[i + 1] == '\n')
+			off = i + 2;
+		else if (n < sizeof(st->fbuf[d]))
+			return; /* the size line may not be complete yet */
+	}
+	enum dp_file_kind k = dp_file_magic(b + off, n - off, strong);
+	if (k != DP_FILE_NONE)
+		file_found(iw, ip, k);
+	else if (n < sizeof(st->fbuf[d]) && dp_file_magic_more(b + off, n - off, strong))
+		return;
+	st->fscan[d] = FS_DONE;
+}
+
+static void
+file_scan(struct dp_id_worker *iw, struct dp_id_pkt *ip, struct dp_ident_state *st,
+	  const uint8_t *data, uint32_t len)
+{
+	static const char blank[4] = { '\r', '\n', '\r', '\n' };
+	unsigned d = ip->dir;
+	uint32_t i = 0;
+
+	if (st->fscan[d] == FS_NEW || st->fscan[d] == FS_ARMED) {
+		bool response =
+			st->fscan[d] == FS_ARMED && len >= 5 && memcmp(data, "HTTP/", 5) == 0;
+		if (d == 0 && dp_http_looks_like_request(data, len)) {
+			/* a request: its body, if it is an upload; the answer's in any case */
+			bool upload = (len >= 5 && memcmp(data, "POST ", 5) == 0) ||
+				      (len >= 4 && memcmp(data, "PUT ", 4) == 0);
+			st->fscan[0] = upload ? FS_HEADERS : FS_DONE;
+			if (st->fscan[1] == FS_NEW)
+				st->fscan[1] = FS_ARMED;
+		} else if (response) {
+			st->fscan[d] = FS_HEADERS;
+		} else {
+			/* no known protocol around it: a file starts at the first byte */
+			st->fscan[d] = FS_BODY;
+			st->flen[d] = 0;
+			uint32_t take = RTE_MIN(len, (uint32_t)sizeof(st->fbuf[d]));
+			memcpy(st->fbuf[d], data, take);
+			st->flen[d] = (uint8_t)take;
+			if (st->fscan[d ^ 1] == FS_ARMED)
+				st->fscan[d ^ 1] = FS_DONE;
+			file_body(iw, ip, st, d, true);
+			if (st->fscan[d] == FS_BODY)
+				st->fscan[d] = FS_DONE; /* the start of a stream: decided now */
+			return;
+		}
+	}
+	if (st->fscan[d] == FS_HEADERS) {
+		uint8_t m = st->fcrlf[d];
+		for (; i < len && m < 4; i++)
+			m = data[i] == blank[m] ? (uint8_t)(m + 1) : data[i] == '\r' ? 1 : 0;
+		st->fcrlf[d] = m;
+		if (m < 4) {
+			st->fseen[d] = (uint16_t)RTE_MIN((uint32_t)st->fseen[d] + len, 0xffffu);
+			if (st->fseen[d] > FILE_HEADERS_MAX)
+				st->fscan[d] = FS_DONE;
+			return;
+		}
+		st->fscan[d] = FS_BODY;
+		st->flen[d] = 0;
+	}
+	if (st->fscan[d] == FS_BODY && i < len) {
+		uint32_t take = RTE_MIN(len - i, (uint32_t)(sizeof(st->fbuf[d]) - st->flen[d]));
+		memcpy(st->fbuf[d] + st->flen[d], data + i, take);
+		st->flen[d] = (uint8_t)(st->flen[d] + take);
+		file_body(iw, ip, st, d, false);
+	}
+}
+
 void
 dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data, uint32_t len)
 {
@@ -965,7 +1090,13 @@ dp_id_stream(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *data,
 	struct dp_ident_state *st = ip->st;
 	unsigned d = ip->dir;
 
-	if (db == NULL || st == NULL || final(ip->f))
+	if (db == NULL || st == NULL)
+		return;
+	if (data != NULL && len > 0 && st->fscan[d] != FS_DONE)
+		file_scan(iw, ip, st, data, len);
+	else if (data == NULL)
+		st->fscan[d] = FS_DONE; /* a gap: the body start cannot be found */
+	if (final(ip->f))
 		return;
 	if (data == NULL) {
 		/* a gap: parsers and signature streams cannot follow it */

@@ -30,6 +30,7 @@
 #include <hs/hs.h>
 
 #include "../config/apps.h"
+#include "filemagic.h"
 #include "match.h"
 
 struct rte_lpm;
@@ -85,6 +86,7 @@ enum dp_field {
 #define DP_ID_KEEP            0x10 /* decided, but still read a few packets (DNS answers, STUN peers) */
 #define DP_ID_PAYLOAD         0x20 /* some payload was seen (either direction) */
 #define DP_ID_PROVISIONAL     0x40 /* decided by address; payload evidence may still replace it */
+#define DP_ID_FILE            0x80 /* a file signature at the start of a cleartext transfer */
 
 struct dp_app_info {
 	char name[CFG_APP_NAME];
@@ -185,6 +187,12 @@ struct dp_ident_state {
 	uint64_t cand_b[2];
 	uint32_t rdp_sn[2]; /* RDP-UDP: the last sequence number each side sent */
 	uint8_t rdp_acked;  /* sides that acknowledged the other's */
+	/* file transfers in clear: per direction, where the body start is (identify.c) */
+	uint8_t fscan[2];    /* enum file_scan */
+	uint8_t fcrlf[2];    /* bytes of the blank line that ends the headers matched */
+	uint16_t fseen[2];   /* header bytes read */
+	uint8_t flen[2];     /* body bytes gathered in fbuf */
+	uint8_t fbuf[2][16]; /* the body's first bytes */
 };
 
 /* ---- per worker ---- */
@@ -196,6 +204,7 @@ struct dp_id_counters {
 	uint64_t head_exhausted;   /* parsers that wanted more bytes than a head could get */
 	uint64_t stream_exhausted; /* flows whose signature stream could not open (pool empty) */
 	uint64_t apps[CFG_APP_MAX + 1]; /* flows decided for each application */
+	uint64_t files[DP_FILE__COUNT]; /* file transfers by kind ([DP_FILE_NONE] unused) */
 };
 
 struct dp_head_pool;

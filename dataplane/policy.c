@@ -17,8 +17,8 @@
 #include "identify.h"
 
 static const char *const behaviour_names[DP_B__COUNT] = {
-	"non_http_80", "non_tls_443",  "connect_non_web",
-	"p2p_fanout",  "port_hopping", "large_upload",
+	"non_http_80",  "non_tls_443",  "connect_non_web", "p2p_fanout",
+	"port_hopping", "large_upload", "file_transfer",
 };
 
 const char *

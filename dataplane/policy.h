@@ -34,7 +34,8 @@
 #define DP_B_P2P_FANOUT      0x08
 #define DP_B_PORT_HOPPING    0x10
 #define DP_B_LARGE_UPLOAD    0x20
-#define DP_B__COUNT          6
+#define DP_B_FILE_TRANSFER   0x40
+#define DP_B__COUNT          7
 
 const char *dp_behaviour_name(unsigned bit);
 

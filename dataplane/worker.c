@@ -434,6 +434,8 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 		b |= DP_B_NON_TLS_443;
 	if (f->id_flags & DP_ID_CONNECT_NON_WEB)
 		b |= DP_B_CONNECT_NON_WEB;
+	if (f->id_flags & DP_ID_FILE)
+		b |= DP_B_FILE_TRANSFER;
 	if (f->bytes[DP_TOSERVER] > p->upload_bytes)
 		b |= DP_B_LARGE_UPLOAD;
 	if (!(f->pol & DP_POL_EVALUATED) || b != e->behaviour || f->app != e->app_seen) {

@@ -141,6 +141,8 @@ record_identity(const struct fw_app *app, const struct dp_event *ev, struct fw_j
 		b |= DP_B_NON_TLS_443;
 	if (ev->id_flags & DP_ID_CONNECT_NON_WEB)
 		b |= DP_B_CONNECT_NON_WEB;
+	if (ev->id_flags & DP_ID_FILE)
+		b |= DP_B_FILE_TRANSFER;
 	if (b != 0) {
 		fw_json_array_open(j, "behaviour");
 		for (unsigned i = 0; i < DP_B__COUNT; i++)

@@ -16,6 +16,7 @@
 #include <rte_telemetry.h>
 
 #include "../dataplane/attrib.h"
+#include "../dataplane/filemagic.h"
 #include "log.h"
 #include "syslog.h"
 
@@ -98,6 +99,8 @@ ident_groups(const struct fw_app *app, struct fw_group *g)
 		v[13] += dp_match_pool_in_use(wk->ident.hs_pool);
 		v[14] += dp_match_pool_hwm(wk->ident.hs_pool);
 		v[15] += DP_CNT_READ(ic->stream_exhausted);
+		for (unsigned k = 1; k < DP_FILE__COUNT; k++)
+			v[21 + k] += DP_CNT_READ(ic->files[k]);
 		if (wk->ident.attrib != NULL) {
 			const struct dp_attrib_counters *ac = dp_attrib_counters(wk->ident.attrib);
 			v[16] += DP_CNT_READ(ac->entries);
@@ -133,6 +136,9 @@ ident_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[0], "attribution_expired", v[19]);
 	kv(&g[0], "attribution_replaced", v[20]);
 	kv(&g[0], "attribution_ring_full", v[21]);
+	kv(&g[0], "files_executable", v[21 + DP_FILE_EXECUTABLE]);
+	kv(&g[0], "files_archive", v[21 + DP_FILE_ARCHIVE]);
+	kv(&g[0], "files_document", v[21 + DP_FILE_DOCUMENT]);
 
 	/* flows decided for each application (the summary shows those that had any) */
 	g[1].name = "apps";

@@ -1294,6 +1294,74 @@ addresses(struct apps *a)
 	syn_only(a, GA_SYN_ONLY_NEAR, 3390);
 }
 
+/* File signatures (filemagic.c names their sources) at the start of cleartext transfers. */
+static void
+files(struct apps *a)
+{
+	static const uint8_t dos[] = { 'M', 'Z', 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00 };
+	static const uint8_t zip[] = { 'P', 'K', 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00 };
+	static const uint8_t ole[] = { 0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0 };
+	struct gen_msg m = { .n = 0 };
+	struct gen_tcp t;
+
+	tcp_open(a, &t, GA_FILE_HTTP_EXE, server_addr(GA_FILE_HTTP_EXE), 80);
+	gen_msg_str(&m, "GET /tools/setup.exe HTTP/1.1\r\nHost: downloads.example.com\r\n\r\n");
+	tcp_say(&t, true, &m);
+	m.n = 0;
+	gen_msg_str(&m, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+			"Transfer-Encoding: chunked\r\n\r\n");
+	tcp_say(&t, false, &m);
+	m.n = 0;
+	gen_msg_str(&m, "400\r\n");
+	gen_msg_put(&m, dos, sizeof(dos));
+	gen_msg_rand(&m, &a->rng, 1024 - sizeof(dos));
+	gen_msg_str(&m, "\r\n0\r\n\r\n");
+	tcp_say(&t, false, &m);
+	tcp_close(a, &t);
+
+	tcp_open(a, &t, GA_FILE_HTTP_UPLOAD, server_addr(GA_FILE_HTTP_UPLOAD), 80);
+	m.n = 0;
+	gen_msg_str(&m, "POST /upload HTTP/1.1\r\nHost: files.example.com\r\n"
+			"Content-Type: application/zip\r\nContent-Length: 600\r");
+	tcp_say(&t, true, &m);
+	m.n = 0;
+	gen_msg_str(&m, "\n\r\n");
+	gen_msg_put(&m, zip, sizeof(zip));
+	gen_msg_rand(&m, &a->rng, 600 - sizeof(zip));
+	tcp_say(&t, true, &m);
+	m.n = 0;
+	gen_msg_str(&m, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+	tcp_say(&t, false, &m);
+	tcp_close(a, &t);
+
+	tcp_open(a, &t, GA_FILE_FTP_PDF, server_addr(GA_FILE_FTP_PDF), 50100);
+	m.n = 0;
+	gen_msg_str(&m, "%PDF-1.7\n%");
+	gen_msg_rand(&m, &a->rng, 1200);
+	tcp_say(&t, false, &m);
+	tcp_close(a, &t);
+
+	tcp_open(a, &t, GA_FILE_FTP_DOC, server_addr(GA_FILE_FTP_DOC), 50101);
+	m.n = 0;
+	gen_msg_put(&m, ole, sizeof(ole));
+	gen_msg_rand(&m, &a->rng, 1400);
+	tcp_say(&t, true, &m);
+	tcp_close(a, &t);
+
+	http_flow(a, GA_FILE_HTTP_NEAR, 80,
+		  "POST /form HTTP/1.1\r\nHost: www.example.com\r\nContent-Type: "
+		  "application/x-www-form-urlencoded\r\nContent-Length: 16\r\n\r\nname=MZ&zip=PK34",
+		  HTTP_OK);
+
+	tcp_open(a, &t, GA_FILE_RAW_NEAR, server_addr(GA_FILE_RAW_NEAR), 50102);
+	m.n = 0;
+	gen_msg_str(&m, "MZ");
+	gen_msg_u8(&m, 0x7f);
+	gen_msg_rand(&m, &a->rng, 300);
+	tcp_say(&t, true, &m);
+	tcp_close(a, &t);
+}
+
 /*
  * Three UDP flows taking turns (apps.h: gen_apps_timed_us), each frame at its own time,
  * all of them in the replay's first burst; bytes no parser claims, none of them random
@@ -1340,6 +1408,7 @@ gen_apps_scenario(const char *out)
 	protocols(&a);
 	signatures(&a);
 	addresses(&a);
+	files(&a);
 	uint64_t n = gen_writer_frames(a.w);
 	if (gen_writer_close(a.w) != 0)
 		return 1;

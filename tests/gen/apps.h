@@ -158,6 +158,17 @@ enum gen_apps_flow {
 	GA_RDP_PORT_PAYLOAD_NEAR,
 	GA_TUNNEL_SYN_ONLY,
 	GA_SYN_ONLY_NEAR,
+	/* files in clear (behaviour file_transfer): a program downloaded over HTTP in a
+	 * chunked body, a ZIP uploaded by POST with the blank line after the headers split
+	 * between two segments, a PDF the server sends and an office document the client sends
+	 * on FTP-style data connections; near misses: a form POST whose body mentions "MZ"
+	 * further in, and an unknown protocol that starts with "MZ" (not a DOS header) */
+	GA_FILE_HTTP_EXE,
+	GA_FILE_HTTP_UPLOAD,
+	GA_FILE_FTP_PDF,
+	GA_FILE_FTP_DOC,
+	GA_FILE_HTTP_NEAR,
+	GA_FILE_RAW_NEAR,
 	/* record times: three flows taking turns at the start of the capture */
 	GA_TIMED_A,
 	GA_TIMED_B,

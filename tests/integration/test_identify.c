@@ -618,6 +618,27 @@ Test(identify, prefixes_and_ports, .init = setup, .fini = teardown, .timeout = 6
 	CHECK_NEAR(near);
 }
 
+/* Files in clear: the behaviour file_transfer on the flows that carry a program, an archive
+ * or a document at the start of an HTTP body or a data connection, not on the near misses. */
+Test(identify, file_transfers_in_clear, .init = setup, .fini = teardown, .timeout = 60)
+{
+	static const unsigned files[] = { GA_FILE_HTTP_EXE, GA_FILE_HTTP_UPLOAD, GA_FILE_FTP_PDF,
+					  GA_FILE_FTP_DOC };
+	static const unsigned near[] = { GA_FILE_HTTP_NEAR, GA_FILE_RAW_NEAR, GA_HTTP_HOST,
+					 GA_HTTP_PROXY };
+
+	replay("apps");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		cr_expect_not_null(strstr(record(files[i]), "\"behaviour\":[\"file_transfer\"]"),
+				   "flow %u: %s", files[i], record(files[i]));
+	for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++)
+		cr_expect_null(strstr(record(near[i]), "file_transfer"), "flow %u: %s", near[i],
+			       record(near[i]));
+	/* the download is still identified as what it is */
+	cr_expect_not_null(strstr(record(GA_FILE_HTTP_EXE), "\"master\":\"http\""), "%s",
+			   record(GA_FILE_HTTP_EXE));
+}
+
 /* The catalogue's applications and categories, read from config/apps.conf: each entry's
  * name is the last `name = "..."` before its `category = "..."`. */
 static unsigned

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../dataplane/decode.h"
+#include "../gen/apps.h"
 #include "../support/support.h"
 
 static char *dir;
@@ -272,5 +273,44 @@ Test(policy, allow_everything_changes_nothing)
 	}
 	cr_assert_gt(logged, 40);
 	cr_assert_eq(events, logged, "one policy event per logged flow");
+	free(recs);
+}
+
+/* A rule on the behaviour file_transfer resets exactly the flows that carry a program, an
+ * archive or a document in clear, and the segment that starts the file does not cross. */
+Test(policy, file_transfers_are_stopped_before_the_file)
+{
+	static const unsigned files[] = { GA_FILE_HTTP_EXE, GA_FILE_HTTP_UPLOAD, GA_FILE_FTP_PDF,
+					  GA_FILE_FTP_DOC };
+	struct rec *recs;
+	size_t n, made, events, blocked = 0;
+
+	run("default = \"allow\";\n"
+	    "rules = ( { name = \"no-files\"; behaviour = [ \"file_transfer\" ]; action = "
+	    "\"reset\"; } );",
+	    &recs, &n, &made, &events);
+	for (size_t i = 0; i < n; i++) {
+		struct rec *r = &recs[i];
+		bool file = false;
+		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
+			char client[40];
+			snprintf(client, sizeof(client), " 198.18.1.%u|", files[k]);
+			file |= strstr(r->key, client) != NULL;
+		}
+		if (!file) {
+			cr_assert_str_eq(r->action, "allowed", "%s", r->key);
+			cr_assert_eq(r->out, r->in, "allowed flow %s lost frames", r->key);
+			continue;
+		}
+		blocked++;
+		cr_assert_str_eq(r->action, "reset", "%s", r->key);
+		cr_assert_str_eq(r->rule, "no-files", "%s", r->key);
+		cr_assert_eq((int64_t)r->out, r->before, "%s", r->key);
+		cr_assert(r->out_is_prefix, "%s", r->key);
+		cr_assert_lt(r->out, r->in, "%s: the file crossed", r->key);
+	}
+	cr_assert_eq(blocked, 4, "%zu file flows blocked", blocked);
+	cr_assert_eq(events, 4);
+	cr_assert_gt(made, 0);
 	free(recs);
 }
