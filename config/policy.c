@@ -171,6 +171,43 @@ static const struct cfg_table rule_table = CFG_TABLE("rule", rule_rows);
 
 /* a group fills the enclosing struct: offsets are within the main configuration */
 #define P(f) offsetof(struct cfg_config, policy.f)
+static const struct cfg_row hold_rows[] = {
+	{ .key = "ports",
+	  .type = CFG_STRINGS,
+	  .off = P(hold.ports),
+	  .size = 24,
+	  .count_off = P(hold.nports),
+	  .max_count = CFG_RULE_PORTS,
+	  .doc = "server ports (\"tcp:443\", \"udp:3478-3481\", \"8080\") whose undecided flows' "
+		 "first packets wait for the verdict (none by default: every packet is forwarded "
+		 "while identification runs)" },
+	{ .key = "packets",
+	  .type = CFG_UINT,
+	  .off = P(hold.packets),
+	  .size = 4,
+	  .def = "4",
+	  .min = 1,
+	  .max = 64,
+	  .doc = "packets with payload held per flow at most; the next one releases them" },
+	{ .key = "time",
+	  .type = CFG_DURATION,
+	  .off = P(hold.time_ms),
+	  .def = "200ms",
+	  .min = 1,
+	  .max = 5000,
+	  .doc = "how long a flow's first held packet may wait; then its packets are forwarded" },
+	{ .key = "mbufs",
+	  .type = CFG_UINT,
+	  .off = P(hold.mbufs),
+	  .size = 4,
+	  .def = "1024",
+	  .min = 16,
+	  .max = 1048576,
+	  .doc = "packets held at once per worker (taken from the board's memory.mbufs); past "
+		 "it packets are forwarded, counted" },
+};
+static const struct cfg_table hold_table = CFG_TABLE("hold", hold_rows);
+
 static const struct cfg_row policy_rows[] = {
 	{ .key = "default",
 	  .type = CFG_ENUM,
@@ -232,6 +269,12 @@ static const struct cfg_row policy_rows[] = {
 	  .min = 1024,
 	  .max = 1ull << 50,
 	  .doc = "large_upload: a flow that sent its server more than this" },
+	{ .key = "hold",
+	  .type = CFG_GROUP,
+	  .sub = &hold_table,
+	  .where_off = P(hold.where),
+	  .doc = "keep the first packets of undecided flows until their verdict (README "
+		 "\"Enforcement\")" },
 	{ .key = "rules",
 	  .type = CFG_LIST,
 	  .off = P(rules),

@@ -75,6 +75,16 @@ struct cfg_rule {
 	struct cfg_where where;
 };
 
+/* Hold: the first packets of undecided flows to chosen server ports wait for the verdict. */
+struct cfg_hold {
+	char ports[CFG_RULE_PORTS][24]; /* "tcp:443", "udp:3478-3481", "8080" */
+	unsigned nports;
+	uint32_t packets; /* held per flow at most */
+	uint64_t time_ms; /* held at most this long */
+	uint32_t mbufs;   /* held per worker at once */
+	struct cfg_where where;
+};
+
 struct cfg_policy {
 	int dflt;              /* enum cfg_action: allow, log or drop */
 	char utc_offset[8];    /* local time for days/hours: "+01:00" */
@@ -84,6 +94,7 @@ struct cfg_policy {
 	uint32_t hopping_ports;    /* port_hopping: undecided flows to distinct ports ... */
 	uint64_t hopping_window_ms;
 	uint64_t upload_bytes; /* large_upload: bytes a flow sends to its server */
+	struct cfg_hold hold;
 	struct cfg_rule rules[CFG_POLICY_RULES];
 	unsigned nrules;
 	struct cfg_where where;

@@ -298,6 +298,14 @@ dp_policy_build(const struct cfg_policy *cp, const struct cfg_catalogue *cat,
 					     cp->rules[i].name, cp->rules[j].where.line);
 		p->behaviour_used |= p->rule[i].behaviour;
 	}
+	for (unsigned i = 0; i < cp->hold.nports; i++)
+		if (cfg_parse_portrange(cp->hold.ports[i], &p->hold_ports[p->nhold_ports++]) != 0)
+			cfg_diag_add(d, &cp->hold.where,
+				     "policy.hold: port \"%s\" is not a port or range (\"443\", "
+				     "\"1000-2000\", \"udp:3478\")",
+				     cp->hold.ports[i]);
+	p->hold_packets = cp->hold.packets;
+	p->hold_ms = (uint32_t)cp->hold.time_ms;
 	if (parse_offset(cp->utc_offset, &p->utc_offset_s) != 0)
 		cfg_diag_add(d, &cp->where,
 			     "policy: utc_offset \"%s\" is not \"+HH:MM\" or \"-HH:MM\"",
@@ -357,6 +365,12 @@ ports_match(const struct cfg_portrange *r, unsigned n, uint8_t proto, uint16_t p
 		if ((r[i].proto == 0 || r[i].proto == proto) && port >= r[i].lo && port <= r[i].hi)
 			return true;
 	return false;
+}
+
+bool
+dp_policy_holds(const struct dp_policy *p, uint8_t proto, uint16_t sport)
+{
+	return p->nhold_ports > 0 && ports_match(p->hold_ports, p->nhold_ports, proto, sport);
 }
 
 static bool

@@ -114,6 +114,10 @@ struct dp_policy {
 	uint32_t hopping_ports;
 	uint64_t hopping_window_us;
 	uint64_t upload_bytes;
+	struct cfg_portrange hold_ports[CFG_RULE_PORTS]; /* hold: server ports */
+	unsigned nhold_ports;
+	uint32_t hold_packets;
+	uint32_t hold_ms;
 	uint64_t tsc_hz; /* meters run on microsecond clocks scaled to this */
 };
 
@@ -152,6 +156,9 @@ struct dp_policy_flow {
  * DP_POLICY_PENDING when a rule that needs identification could still match.
  */
 int dp_policy_eval(const struct dp_policy *p, const struct dp_policy_flow *pf);
+
+/* Does the hold option cover a flow to this server port (proto: 6 or 17)? */
+bool dp_policy_holds(const struct dp_policy *p, uint8_t proto, uint16_t sport);
 
 /* The action of an evaluation's result (rule index or nrules). */
 static inline uint8_t

@@ -203,6 +203,7 @@ fill_event(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flo
 
 static void host_flow_end(struct dp_worker *w, const struct dp_flow_key *k,
 			  const struct dp_flow *f);
+static void hold_release(struct dp_worker *w, struct dp_enf *e, bool drop_them);
 
 /* A flow ended: free its inspection state and post its record. */
 static void
@@ -221,6 +222,11 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 		dp_id_port_fallback(&w->ident, f, pos, k->proto, k->port[init ^ 1]);
 	if (w->snap->policy != NULL)
 		host_flow_end(w, k, f);
+	if (w->enf != NULL && w->enf[pos].hold_n > 0) {
+		/* never decided: what it held goes on */
+		DP_CNT_ADD(w->wc.hold_released, w->enf[pos].hold_n);
+		hold_release(w, &w->enf[pos], false);
+	}
 	fill_event(w, k, f, &ev);
 	ev.type = DP_EV_FLOW;
 	ev.reason = (uint8_t)why;
@@ -230,6 +236,113 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 }
 
 /* ---- enforcement ---- */
+
+/*
+ * Hold (policy.hold): a packet with payload of a flow whose verdict is still pending, to a
+ * server port the option names, is kept instead of forwarded, so that what identification
+ * is still reading cannot cross before the verdict. The flow's held packets leave in their
+ * order, before the packet that brought the verdict, when it allows; they are dropped when
+ * it blocks; they leave anyway when the flow has policy.hold.packets held (the next one
+ * releases them), when the first has waited policy.hold.time, or when the flow ends. Pure
+ * acknowledgements and handshakes are never held (the peers must get to the bytes that
+ * decide). A flow holds once: after a release its packets are forwarded as usual.
+ * Each worker owns its pool (index lists, no locks); flows holding wait in a FIFO of
+ * deadlines, which all grow with the same hold time, so the oldest is always first.
+ */
+enum hold_state { HOLD_NONE, HOLD_ACTIVE, HOLD_DONE };
+
+static void
+hold_release(struct dp_worker *w, struct dp_enf *e, bool drop_them)
+{
+	uint32_t i = e->hold_head;
+
+	while (i != 0) {
+		struct dp_held *h = &w->held[i - 1];
+		uint32_t next = h->next;
+		if (drop_them)
+			rte_pktmbuf_free(h->m);
+		else
+			tx_enqueue(w, h->port, h->m);
+		h->m = NULL;
+		h->next = w->held_free;
+		w->held_free = i;
+		i = next;
+	}
+	if (drop_them)
+		DP_CNT_ADD(w->wc.hold_dropped, e->hold_n);
+	w->held_in_use -= e->hold_n;
+	e->hold_head = e->hold_tail = 0;
+	e->hold_n = 0;
+	e->hold_state = HOLD_DONE;
+}
+
+/* Bytes of the flow's held packets. */
+static uint64_t
+held_bytes(const struct dp_worker *w, const struct dp_enf *e)
+{
+	uint64_t b = 0;
+	for (uint32_t i = e->hold_head; i != 0; i = w->held[i - 1].next)
+		b += rte_pktmbuf_pkt_len(w->held[i - 1].m);
+	return b;
+}
+
+/* Keep the current packet (w->cur_m) for flow pos. false: forward it instead. */
+static bool
+hold(struct dp_worker *w, struct dp_enf *e, uint32_t pos)
+{
+	const struct dp_policy *p = w->snap->policy;
+
+	if (e->hold_n >= p->hold_packets) {
+		DP_CNT_ADD(w->wc.hold_limit, e->hold_n);
+		DP_CNT_ADD(w->wc.hold_released, e->hold_n);
+		hold_release(w, e, false);
+		return false;
+	}
+	if (w->held_free == 0 ||
+	    (e->hold_n == 0 && w->holdq_tail - w->holdq_head > w->holdq_mask)) {
+		DP_CNT_INC(w->wc.hold_overflow);
+		return false;
+	}
+	uint32_t i = w->held_free;
+	struct dp_held *h = &w->held[i - 1];
+	w->held_free = h->next;
+	h->m = w->cur_m;
+	h->port = (uint16_t)w->sh->ports[w->cur_port].peer;
+	h->next = 0;
+	if (e->hold_n == 0) {
+		e->hold_state = HOLD_ACTIVE;
+		e->hold_head = i;
+		e->hold_deadline = w->now_ms + p->hold_ms;
+		w->holdq[w->holdq_tail++ & w->holdq_mask] = (uint64_t)pos << 32 | e->hold_deadline;
+	} else {
+		w->held[e->hold_tail - 1].next = i;
+	}
+	e->hold_tail = i;
+	e->hold_n++;
+	w->held_in_use++;
+	DP_CNT_INC(w->wc.held);
+	return true;
+}
+
+/* Release the flows whose first held packet has waited long enough. */
+static void
+hold_expire(struct dp_worker *w)
+{
+	while (w->holdq_head != w->holdq_tail) {
+		uint64_t q = w->holdq[w->holdq_head & w->holdq_mask];
+		uint32_t deadline = (uint32_t)q;
+		if ((int32_t)(w->now_ms - deadline) < 0)
+			break;
+		w->holdq_head++;
+		struct dp_enf *e = &w->enf[q >> 32];
+		/* the flow may have been released, ended, or replaced since */
+		if (e->hold_state == HOLD_ACTIVE && e->hold_deadline == deadline && e->hold_n > 0) {
+			DP_CNT_ADD(w->wc.hold_expired, e->hold_n);
+			DP_CNT_ADD(w->wc.hold_released, e->hold_n);
+			hold_release(w, e, false);
+		}
+	}
+}
 
 /* The inside host of a flow: the initiator when its packets come in on the segment's
  * inside port, else the responder. */
@@ -482,9 +595,14 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 					const struct dp_rule *rl =
 						(unsigned)r < p->nrules ? &p->rule[r] : NULL;
 					f->pol |= DP_POL_FINAL;
-					e->before_pkts = f->pkts[0] + f->pkts[1] - npkts;
-					e->before_bytes = f->bytes[0] + f->bytes[1] - bytes;
-					DP_CNT_ADD(w->wc.policy_dropped, npkts);
+					/* held packets never crossed: they go with the block */
+					uint32_t nheld = e->hold_n;
+					e->before_pkts = f->pkts[0] + f->pkts[1] - npkts - nheld;
+					e->before_bytes = f->bytes[0] + f->bytes[1] - bytes -
+							  held_bytes(w, e);
+					DP_CNT_ADD(w->wc.policy_dropped, npkts + nheld);
+					if (nheld > 0)
+						hold_release(w, e, true);
 					if (a == DP_ACT_QUARANTINE && rl != NULL &&
 					    w->sh->hosts != NULL) {
 						struct dp_host *h =
@@ -507,6 +625,20 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 				if (a != DP_ACT_ALLOW)
 					post_policy_event(w, key, f);
 			}
+		}
+	}
+	if (e->hold_state != HOLD_DONE) {
+		if (f->pol & DP_POL_EVALUATED) {
+			/* the verdict lets the flow go: what it held leaves first, in order */
+			if (e->hold_n > 0) {
+				DP_CNT_ADD(w->wc.hold_released, e->hold_n);
+				hold_release(w, e, false);
+			}
+			e->hold_state = HOLD_DONE;
+		} else if (p->nhold_ports > 0 && pk->payload_len > 0 && w->cur_m != NULL &&
+			   w->held != NULL && dp_policy_holds(p, key->proto, key->port[init ^ 1]) &&
+			   hold(w, e, pos)) {
+			return V_HELD;
 		}
 	}
 	if (f->action == DP_ACT_RATELIMIT && e->prule != 0 &&
@@ -825,6 +957,8 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 	for (uint16_t i = 0; i < n; i++) {
 		enum verdict v;
 		clock_packet(w, pkts[i], port); /* each frame at its own time (capture clock) */
+		if (unlikely(w->holdq_head != w->holdq_tail))
+			hold_expire(w); /* held packets whose time ran out go before this one */
 		switch (kind[i]) {
 		case K_FLOW: {
 			unsigned k = slot[i];
@@ -897,10 +1031,11 @@ dp_worker_age(struct dp_worker *w, const struct dp_snapshot *snap)
 	w->snap = snap;
 	dp_flow_age(w->flows, w->now_ms, snap->age_budget);
 	n = dp_frag_expire(w->frags, w->now_ms, FRAG_AGE_BUDGET, out, DP_FRAG_MAX);
-	if (n > 0) {
+	if (n > 0)
 		frags_out(w, out, n, snap->frag_incomplete_drop);
-		dp_worker_flush(w, snap);
-	}
+	if (w->holdq_head != w->holdq_tail)
+		hold_expire(w);
+	dp_worker_flush(w, snap);
 }
 
 void
@@ -961,7 +1096,8 @@ dp_worker_state_bytes(const struct dp_worker_limits *lim)
 	       dp_ictx_pool_bytes(lim->contexts) +
 	       (uint64_t)lim->frag.datagrams * (64 + DP_FRAG_MAX * 20) +
 	       (uint64_t)lim->event_ring * sizeof(struct dp_event) + SCRATCH_BYTES +
-	       (uint64_t)dp_flow_slots(lim->flows) * sizeof(struct dp_enf);
+	       (uint64_t)dp_flow_slots(lim->flows) * sizeof(struct dp_enf) +
+	       (uint64_t)lim->hold_mbufs * (sizeof(struct dp_held) + 2 * sizeof(uint64_t));
 }
 
 int
@@ -1035,6 +1171,24 @@ dp_worker_init(struct dp_worker *w, const struct dp_worker_limits *lim, int sock
 			 w->id);
 		return -1;
 	}
+	if (lim->hold_mbufs > 0) {
+		w->hold_cap = lim->hold_mbufs;
+		w->held = rte_zmalloc_socket("bw_held", sizeof(struct dp_held) * w->hold_cap,
+					     RTE_CACHE_LINE_SIZE, socket);
+		uint32_t qn = rte_align32pow2(2 * w->hold_cap);
+		w->holdq = rte_zmalloc_socket("bw_holdq", sizeof(uint64_t) * qn,
+					      RTE_CACHE_LINE_SIZE, socket);
+		if (w->held == NULL || w->holdq == NULL) {
+			snprintf(err, errlen,
+				 "worker %u: no memory to hold %u packets (policy.hold.mbufs)",
+				 w->id, w->hold_cap);
+			return -1;
+		}
+		w->holdq_mask = qn - 1;
+		for (uint32_t i = 0; i < w->hold_cap; i++)
+			w->held[i].next = i + 1 < w->hold_cap ? i + 2 : 0;
+		w->held_free = 1;
+	}
 	w->scratch = rte_malloc_socket("bw_scratch", SCRATCH_BYTES, RTE_CACHE_LINE_SIZE, socket);
 	if (w->scratch == NULL) {
 		snprintf(err, errlen, "worker %u: no memory for its reassembly buffer", w->id);
@@ -1070,6 +1224,10 @@ dp_worker_fini(struct dp_worker *w)
 	rte_free(w->scratch);
 	rte_free(w->enf);
 	w->enf = NULL;
+	rte_free(w->held);
+	rte_free(w->holdq);
+	w->held = NULL;
+	w->holdq = NULL;
 	w->flows = NULL;
 	w->frags = NULL;
 	w->stream_mem = NULL;

@@ -102,6 +102,12 @@ struct dp_worker_counters {
 	uint64_t icmp_sent;         /* ICMP unreachables sent */
 	uint64_t reject_failed;     /* an RST or ICMP that could not be built or had no buffer */
 	uint64_t quarantined;       /* new flows of quarantined hosts */
+	uint64_t held;              /* packets of undecided flows kept until the verdict */
+	uint64_t hold_released;     /* ... forwarded once the verdict allowed them */
+	uint64_t hold_dropped;      /* ... dropped by a blocking verdict: they never crossed */
+	uint64_t hold_expired;      /* ... forwarded when policy.hold.time ran out */
+	uint64_t hold_limit;        /* ... forwarded when policy.hold.packets was reached */
+	uint64_t hold_overflow;     /* packets forwarded unheld: policy.hold.mbufs in use */
 	uint64_t rule_hits[CFG_POLICY_RULES +
 			   1]; /* flows given each rule's verdict ([n]: default) */
 };
@@ -117,7 +123,19 @@ struct dp_enf {
 	uint8_t rst_left;  /* RSTs / ICMPs still sent for packets after the block */
 	uint8_t rst_sent;  /* bit 0: to the sender, bit 1: to the receiver */
 	uint8_t icmp_sent;
-	uint8_t rsv[5];
+	uint8_t hold_n;     /* packets held (worker.c "hold") */
+	uint8_t hold_state; /* enum hold_state */
+	uint8_t rsv[3];
+	uint32_t hold_head; /* held packet list: w->held index + 1, 0 = none */
+	uint32_t hold_tail;
+	uint32_t hold_deadline; /* worker ms when the first held packet must go */
+};
+
+/* A packet held for its flow's verdict. */
+struct dp_held {
+	struct rte_mbuf *m;
+	uint32_t next; /* index + 1 of the flow's next held packet; free list link */
+	uint16_t port; /* where it goes when released */
 };
 
 /* Per-worker state sizes, from the configuration. */
@@ -135,6 +153,7 @@ struct dp_worker_limits {
 	struct dp_frag_cfg frag;
 	struct dp_flow_timeouts timeouts;
 	uint32_t event_ring;
+	uint32_t hold_mbufs; /* packets held at once (policy.hold.mbufs) */
 };
 
 struct dp_worker {
@@ -155,6 +174,12 @@ struct dp_worker {
 	struct rte_mbuf *cur_m;    /* its frame (NULL: a reassembled datagram) */
 	unsigned cur_port;         /* the port it came in on */
 	struct dp_enf *enf;        /* by flow position */
+	struct dp_held *held;      /* hold: hold_cap entries */
+	uint32_t hold_cap;
+	uint32_t held_free; /* free list head (index + 1) */
+	uint32_t held_in_use;
+	uint64_t *holdq; /* flows holding, oldest first: position << 32 | deadline ms */
+	uint32_t holdq_mask, holdq_head, holdq_tail;
 	struct dp_frag_table *frags;
 	struct rte_ring *events;
 	uint8_t *scratch; /* a reassembled datagram (64 KiB) */

@@ -237,6 +237,7 @@ worker_limits(const struct cfg_config *c, struct dp_worker_limits *lim)
 		lim->heads = c->inspect.heads;
 		lim->attribution = c->inspect.attribution;
 	}
+	lim->hold_mbufs = c->policy.hold.mbufs;
 	lim->frag.datagrams = c->frag.datagrams;
 	lim->frag.max_fragments = c->frag.max_fragments;
 	lim->frag.max_held = c->frag.max_held;

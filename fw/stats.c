@@ -173,6 +173,12 @@ policy_groups(const struct fw_app *app, struct fw_group *g)
 		v[3] += DP_CNT_READ(wc->icmp_sent);
 		v[4] += DP_CNT_READ(wc->reject_failed);
 		v[5] += DP_CNT_READ(wc->quarantined);
+		v[6] += DP_CNT_READ(wc->held);
+		v[7] += DP_CNT_READ(wc->hold_released);
+		v[8] += DP_CNT_READ(wc->hold_dropped);
+		v[9] += DP_CNT_READ(wc->hold_expired);
+		v[10] += DP_CNT_READ(wc->hold_limit);
+		v[11] += DP_CNT_READ(wc->hold_overflow);
 		for (unsigned r = 0; r <= pc->nrules; r++)
 			hits[r] += DP_CNT_READ(wc->rule_hits[r]);
 	}
@@ -183,6 +189,16 @@ policy_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[0], "icmp_sent", v[3]);
 	kv(&g[0], "reject_failed", v[4]);
 	kv(&g[0], "quarantined_flows", v[5]);
+	if (pc->hold.nports > 0) {
+		kv(&g[0], "held", v[6]);
+		kv(&g[0], "hold_released", v[7]);
+		kv(&g[0], "hold_dropped", v[8]);
+		kv(&g[0], "hold_expired", v[9]);
+		kv(&g[0], "hold_limit", v[10]);
+		kv(&g[0], "hold_overflow", v[11]);
+		/* the three outcomes are counted after the fact: what is held now is the rest */
+		kv(&g[0], "held_now", v[6] >= v[7] + v[8] ? v[6] - v[7] - v[8] : 0);
+	}
 	if (app->sh != NULL && app->sh->hosts != NULL) {
 		kv(&g[0], "hosts", dp_hosts_count(app->sh->hosts));
 		kv(&g[0], "hosts_capacity", pc->hosts);

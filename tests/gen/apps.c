@@ -1362,6 +1362,35 @@ files(struct apps *a)
 	tcp_close(a, &t);
 }
 
+/* Flows whose deciding bytes come in several segments (policy.hold). */
+static void
+held(struct apps *a)
+{
+	struct gen_hello h = { .sni = "teams.microsoft.com", .alpn = "h2" };
+	struct gen_msg m = { .n = 0 };
+	struct gen_tcp t;
+
+	tcp_open(a, &t, GA_TEAMS_SNI_SPLIT, server_addr(GA_TEAMS_SNI_SPLIT), 443);
+	t.mss = 100;
+	gen_tls_client_hello(&m, &h, &a->rng);
+	tcp_say(&t, true, &m);
+	t.mss = 0;
+	m.n = 0;
+	gen_tls13_server_flight(&m, &a->rng);
+	tcp_say(&t, false, &m);
+	tls13_client_finish(&t, &a->rng);
+	tcp_close(a, &t);
+
+	tcp_open(a, &t, GA_OPAQUE_443, server_addr(GA_OPAQUE_443), 443);
+	opaque(&m, &a->rng, 200);
+	tcp_say(&t, true, &m);
+	opaque(&m, &a->rng, 200);
+	tcp_say(&t, true, &m);
+	opaque(&m, &a->rng, 300);
+	tcp_say(&t, false, &m);
+	tcp_close(a, &t);
+}
+
 /*
  * Three UDP flows taking turns (apps.h: gen_apps_timed_us), each frame at its own time,
  * all of them in the replay's first burst; bytes no parser claims, none of them random
@@ -1409,6 +1438,7 @@ gen_apps_scenario(const char *out)
 	signatures(&a);
 	addresses(&a);
 	files(&a);
+	held(&a);
 	uint64_t n = gen_writer_frames(a.w);
 	if (gen_writer_close(a.w) != 0)
 		return 1;

@@ -169,6 +169,10 @@ enum gen_apps_flow {
 	GA_FILE_FTP_DOC,
 	GA_FILE_HTTP_NEAR,
 	GA_FILE_RAW_NEAR,
+	/* for policy.hold: a ClientHello naming teams.microsoft.com cut into 100-byte segments
+	 * (the name is not in the first), and bytes no parser claims on tcp/443 (never decided) */
+	GA_TEAMS_SNI_SPLIT,
+	GA_OPAQUE_443,
 	/* record times: three flows taking turns at the start of the capture */
 	GA_TIMED_A,
 	GA_TIMED_B,

@@ -348,3 +348,31 @@ Test(policy, no_policy_is_inactive)
 	cr_assert_eq(build("default = \"allow\";"), 0);
 	cr_assert_not(p->active);
 }
+
+Test(policy, hold_ports_and_their_errors)
+{
+	cr_assert_eq(build("hold = { ports = [ \"tcp:443\", \"udp:3478-3481\" ]; packets = 6; "
+			   "time = \"150ms\"; };\n"
+			   "rules = ( { name = \"t\"; app = [ \"zoom\" ]; action = \"drop\"; } );"),
+		     0, "%s", d.msg[0]);
+	cr_assert_eq(p->nhold_ports, 2);
+	cr_assert_eq(p->hold_packets, 6);
+	cr_assert_eq(p->hold_ms, 150);
+	cr_assert(dp_policy_holds(p, 6, 443));
+	cr_assert_not(dp_policy_holds(p, 17, 443), "tcp:443 is TCP only");
+	cr_assert(dp_policy_holds(p, 17, 3480));
+	cr_assert_not(dp_policy_holds(p, 6, 80));
+
+	cr_assert_eq(build("rules = ( { name = \"t\"; action = \"drop\"; } );"), 0);
+	cr_assert_eq(p->nhold_ports, 0);
+	cr_assert_not(dp_policy_holds(p, 6, 443), "nothing is held by default");
+	cr_assert_eq(p->hold_packets, 4);
+	cr_assert_eq(p->hold_ms, 200);
+
+	cr_assert_eq(build("hold = {\n  ports = [ \"https\" ]; };\nrules = ( );"), -1);
+	cr_assert(has_msg("bw.conf:2: policy.hold: port \"https\" is not a port or range "
+			  "(\"443\", \"1000-2000\", \"udp:3478\")"),
+		  "%s", d.msg[0]);
+	cr_assert_eq(build("hold = { packets = 0; };\nrules = ( );"), -2, "below the minimum");
+	cr_assert(strncmp(d.msg[0], "bw.conf:2: ", 11) == 0, "%s", d.msg[0]);
+}
