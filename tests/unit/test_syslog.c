@@ -385,7 +385,7 @@ read_frames(int fd, struct stream *s, size_t want)
 	}
 }
 
-Test(syslog_tcp, octet_counted_frames, .timeout = 30)
+Test(syslog_tcp, octet_counted_frames)
 {
 	uint16_t port;
 	int lfd = tcp_bound(&port, 0);
@@ -422,9 +422,12 @@ Test(syslog_tcp, octet_counted_frames, .timeout = 30)
 	fw_syslog_close(0);
 	close(cfd);
 	close(lfd);
+	for (int i = 0; i < 5; i++)
+		free(m[i]);
+	free(s.buf);
 }
 
-Test(syslog_tcp, queued_while_the_collector_is_down_then_delivered, .timeout = 30)
+Test(syslog_tcp, queued_while_the_collector_is_down_then_delivered)
 {
 	uint16_t port;
 	int lfd = tcp_bound(&port, 0); /* bound, not listening: connections are refused */
@@ -465,9 +468,12 @@ Test(syslog_tcp, queued_while_the_collector_is_down_then_delivered, .timeout = 3
 	fw_syslog_close(0);
 	close(cfd);
 	close(lfd);
+	for (int i = 0; i < 3; i++)
+		free(m[i]);
+	free(s.buf);
 }
 
-Test(syslog_tcp, full_queue_drops_whole_messages_and_counts_them, .timeout = 60)
+Test(syslog_tcp, full_queue_drops_whole_messages_and_counts_them)
 {
 	uint16_t port;
 	int lfd = tcp_bound(&port, 4096);
@@ -523,7 +529,7 @@ Test(syslog_tcp, full_queue_drops_whole_messages_and_counts_them, .timeout = 60)
 	free(s.buf);
 }
 
-Test(syslog_tcp, close_delivers_what_is_queued, .timeout = 30)
+Test(syslog_tcp, close_delivers_what_is_queued)
 {
 	uint16_t port;
 	int lfd = tcp_bound(&port, 0);
@@ -544,9 +550,10 @@ Test(syslog_tcp, close_delivers_what_is_queued, .timeout = 30)
 	cr_assert_eq(frames(&s, NULL, 0), 10);
 	close(cfd);
 	close(lfd);
+	free(s.buf);
 }
 
-Test(syslog_tcp, lost_connection_is_counted_and_reopened, .timeout = 30)
+Test(syslog_tcp, lost_connection_is_counted_and_reopened)
 {
 	uint16_t port;
 	int lfd = tcp_bound(&port, 0);
@@ -577,6 +584,8 @@ Test(syslog_tcp, lost_connection_is_counted_and_reopened, .timeout = 30)
 	fw_syslog_close(0);
 	close(cfd);
 	close(lfd);
+	free(m[0]);
+	free(s.buf);
 }
 
 /* ---- configuration ---- */
