@@ -230,6 +230,14 @@ static const struct cfg_row policy_rows[] = {
 	  .max = 16777216,
 	  .doc = "inside hosts tracked at once, shared by the workers (quarantine, behaviour, "
 		 "per-host rates)" },
+	{ .key = "host_idle",
+	  .type = CFG_DURATION,
+	  .off = P(host_idle_ms),
+	  .def = "10m",
+	  .min = 10000,
+	  .max = 7ull * 86400000,
+	  .doc = "an inside host none of whose flows started or ended this long (and not in "
+		 "quarantine) leaves the host table" },
 	{ .key = "fanout_peers",
 	  .type = CFG_UINT,
 	  .off = P(fanout_peers),

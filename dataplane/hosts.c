@@ -13,11 +13,19 @@ struct dp_host_key {
 	uint32_t family;
 };
 
+#define PRUNE_BATCH 1024 /* removals waiting for one grace period */
+
 struct dp_hosts {
 	struct rte_hash *h;
 	struct dp_host *e;
 	uint32_t capacity;
 	uint64_t full;
+	/* control core only */
+	uint32_t iter;     /* rte_hash_iterate cursor */
+	uint32_t npending; /* removed keys whose slots wait for the grace period */
+	int32_t pending[PRUNE_BATCH];
+	uint64_t token; /* rte_rcu_qsbr_start() after the removals */
+	uint64_t pruned;
 };
 
 struct dp_hosts *
@@ -61,7 +69,7 @@ dp_hosts_free(struct dp_hosts *t)
 }
 
 struct dp_host *
-dp_hosts_get(struct dp_hosts *t, unsigned family, const uint8_t *addr, bool create)
+dp_hosts_get(struct dp_hosts *t, unsigned family, const uint8_t *addr, bool create, uint64_t now_us)
 {
 	struct dp_host_key k;
 
@@ -75,7 +83,60 @@ dp_hosts_get(struct dp_hosts *t, unsigned family, const uint8_t *addr, bool crea
 		if (pos < 0)
 			__atomic_fetch_add(&t->full, 1, __ATOMIC_RELAXED);
 	}
-	return pos >= 0 ? &t->e[pos] : NULL;
+	if (pos < 0)
+		return NULL;
+	struct dp_host *h = &t->e[pos];
+	if (__atomic_load_n(&h->seen_us, __ATOMIC_RELAXED) < now_us)
+		__atomic_store_n(&h->seen_us, now_us, __ATOMIC_RELAXED);
+	return h;
+}
+
+unsigned
+dp_hosts_prune(struct dp_hosts *t, struct rte_rcu_qsbr *qs, uint64_t now_us, uint64_t idle_us,
+	       unsigned budget)
+{
+	unsigned freed = 0;
+
+	if (t->npending > 0) {
+		/* a worker may still use an entry it found before the removal: wait */
+		if (rte_rcu_qsbr_check(qs, t->token, false) != 1)
+			return 0;
+		for (uint32_t i = 0; i < t->npending; i++) {
+			memset(&t->e[t->pending[i]], 0, sizeof(t->e[0]));
+			rte_hash_free_key_with_position(t->h, t->pending[i]);
+		}
+		freed = t->npending;
+		t->pruned += freed;
+		t->npending = 0;
+	}
+	for (unsigned n = 0; n < budget && t->npending < PRUNE_BATCH; n++) {
+		const void *key;
+		void *data;
+		int32_t pos = rte_hash_iterate(t->h, &key, &data, &t->iter);
+		if (pos < 0) {
+			t->iter = 0; /* the whole table was looked at: start again next time */
+			break;
+		}
+		const struct dp_host *h = &t->e[pos];
+		uint64_t seen = __atomic_load_n(&h->seen_us, __ATOMIC_RELAXED);
+		uint64_t until = __atomic_load_n(&h->quarantine_until_us, __ATOMIC_ACQUIRE);
+		if (seen + idle_us > now_us || until > now_us)
+			continue;
+		struct dp_host_key k;
+		memcpy(&k, key, sizeof(k));
+		int32_t del = rte_hash_del_key(t->h, &k);
+		if (del >= 0)
+			t->pending[t->npending++] = del;
+	}
+	if (t->npending > 0)
+		t->token = rte_rcu_qsbr_start(qs);
+	return freed;
+}
+
+uint64_t
+dp_hosts_pruned(const struct dp_hosts *t)
+{
+	return t->pruned;
 }
 
 uint32_t

@@ -13,16 +13,21 @@
  * packet of an ordinary flow. Counters in an entry are updated with atomics; a per-host
  * meter is serialised by the entry's spinlock (rte_meter is single-threaded).
  *
- * Entries are not removed while the appliance runs (a full table leaves new hosts
- * untracked, counted in hosts_full): size policy.hosts for the inside network.
+ * A host no flow has touched for policy.host_idle (and not in quarantine) is removed by the
+ * control core (dp_hosts_prune): its key is deleted at once, so no new lookup finds it, and
+ * its entry is cleared and its slot handed back only once every worker has passed a
+ * quiescent state (rte_rcu_qsbr, the workers' snapshot RCU), since a worker may still hold
+ * the entry it looked up. Workers hold entries only within one packet's processing.
+ * A full table leaves new hosts untracked, counted in hosts_full.
  *
- * Thread: any worker; created and freed by the control core.
+ * Thread: any worker; created, pruned and freed by the control core.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_meter.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_spinlock.h>
 
 #define DP_HOST_BITS 1024 /* distinct peers / ports a window can tell apart */
@@ -32,6 +37,7 @@ struct dp_host {
 	uint16_t quarantine_rule;     /* rule index + 1 */
 	uint8_t behaviour;            /* DP_B_* flags raised for the host (sticky per window) */
 	uint8_t rsv[5];
+	uint64_t seen_us; /* a flow of the host last started or ended (worker clock) */
 	/* p2p fan-out: distinct peers on high ports within the window */
 	uint64_t fan_start_us;
 	uint32_t fan_count;
@@ -50,8 +56,21 @@ struct dp_hosts *dp_hosts_create(const char *name, uint32_t capacity, int socket
 void dp_hosts_free(struct dp_hosts *t);
 
 /* The entry of a host (family 4 or 6), added if absent and create; NULL if absent or the
- * table is full. */
-struct dp_host *dp_hosts_get(struct dp_hosts *t, unsigned family, const uint8_t *addr, bool create);
+ * table is full. now_us (worker clock) marks the host as active. */
+struct dp_host *dp_hosts_get(struct dp_hosts *t, unsigned family, const uint8_t *addr, bool create,
+			     uint64_t now_us);
+
+/*
+ * Control core: remove hosts idle for idle_us at now_us (the workers' clock), looking at
+ * up to budget entries per call and going on from there next time. Removals wait for a
+ * grace period of qs (every worker quiescent once) before their slots are reused: a call
+ * first completes the previous call's removals if the grace period is over. Returns the
+ * hosts whose slots were handed back by this call.
+ */
+unsigned dp_hosts_prune(struct dp_hosts *t, struct rte_rcu_qsbr *qs, uint64_t now_us,
+			uint64_t idle_us, unsigned budget);
+/* Hosts removed so far. */
+uint64_t dp_hosts_pruned(const struct dp_hosts *t);
 
 /* Hosts tracked, and adds refused because the table was full. */
 uint32_t dp_hosts_count(const struct dp_hosts *t);

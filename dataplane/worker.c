@@ -373,7 +373,7 @@ host_flow_end(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_
 	if (!(p->behaviour_used & DP_B_PORT_HOPPING) || w->sh->hosts == NULL || f->app != 0 ||
 	    !(f->id_flags & DP_ID_PAYLOAD) || !client_inside(w, k, f))
 		return;
-	struct dp_host *h = dp_hosts_get(w->sh->hosts, k->l3, k->addr[init], true);
+	struct dp_host *h = dp_hosts_get(w->sh->hosts, k->l3, k->addr[init], true, w->now_us);
 	if (h != NULL)
 		dp_host_hopping(h, (uint64_t)k->proto << 16 | k->port[init ^ 1], w->now_us,
 				p->hopping_window_us, p->hopping_ports);
@@ -460,7 +460,8 @@ metered(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flow *
 	enum rte_color c;
 
 	if (r->per_host && w->sh->hosts != NULL) {
-		struct dp_host *h = dp_hosts_get(w->sh->hosts, k->l3, inside_host(w, k, f), true);
+		struct dp_host *h =
+			dp_hosts_get(w->sh->hosts, k->l3, inside_host(w, k, f), true, w->now_us);
 		if (h != NULL) {
 			rte_spinlock_lock(&h->lock);
 			if (h->meter_rule != e->prule) {
@@ -498,7 +499,8 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 		e->rst_left = 4;
 		struct dp_host *h = NULL;
 		if (w->sh->hosts != NULL)
-			h = dp_hosts_get(w->sh->hosts, key->l3, inside_host(w, key, f), false);
+			h = dp_hosts_get(w->sh->hosts, key->l3, inside_host(w, key, f), false,
+					 w->now_us);
 		uint64_t until =
 			h != NULL ? __atomic_load_n(&h->quarantine_until_us, __ATOMIC_ACQUIRE) : 0;
 		if (until > w->now_us) {
@@ -513,7 +515,7 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 		}
 		if ((p->behaviour_used & DP_B_P2P_FANOUT) && w->sh->hosts != NULL &&
 		    key->port[init ^ 1] > 1023 && client_inside(w, key, f)) {
-			h = dp_hosts_get(w->sh->hosts, key->l3, key->addr[init], true);
+			h = dp_hosts_get(w->sh->hosts, key->l3, key->addr[init], true, w->now_us);
 			uint64_t peer;
 			memcpy(&peer, key->addr[init ^ 1] + (key->l3 == 4 ? 0 : 8), 8);
 			if (key->l3 == 4)
@@ -524,7 +526,7 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 		}
 		if ((p->behaviour_used & DP_B_PORT_HOPPING) && w->sh->hosts != NULL &&
 		    client_inside(w, key, f)) {
-			h = dp_hosts_get(w->sh->hosts, key->l3, key->addr[init], false);
+			h = dp_hosts_get(w->sh->hosts, key->l3, key->addr[init], false, w->now_us);
 			if (h != NULL &&
 			    __atomic_load_n(&h->hop_count, __ATOMIC_RELAXED) > p->hopping_ports &&
 			    w->now_us < __atomic_load_n(&h->hop_start_us, __ATOMIC_RELAXED) +
@@ -605,9 +607,9 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 						hold_release(w, e, true);
 					if (a == DP_ACT_QUARANTINE && rl != NULL &&
 					    w->sh->hosts != NULL) {
-						struct dp_host *h =
-							dp_hosts_get(w->sh->hosts, key->l3,
-								     inside_host(w, key, f), true);
+						struct dp_host *h = dp_hosts_get(
+							w->sh->hosts, key->l3,
+							inside_host(w, key, f), true, w->now_us);
 						if (h != NULL) {
 							h->quarantine_rule = e->prule;
 							__atomic_store_n(&h->quarantine_until_us,
@@ -1074,6 +1076,7 @@ dp_worker_main(void *arg)
 		if (n != 0)
 			DP_CNT_INC(w->busy_passes);
 		DP_CNT_INC(w->heartbeat);
+		__atomic_store_n(&w->clock_us, w->now_us, __ATOMIC_RELAXED);
 		if (unlikely(state != DP_RUN)) {
 			idle = n == 0 ? idle + 1 : 0;
 			if (state == DP_STOP || idle >= DRAIN_IDLE_PASSES) {

@@ -186,6 +186,7 @@ struct dp_worker {
 	void *stream_mem;
 	const struct dp_snapshot *snap; /* during a pass */
 	uint64_t now_us;                /* worker clock: capture time in replay, wall clock live */
+	uint64_t clock_us;              /* now_us as of the last pass, for the control core */
 	uint64_t epoch_us;
 	uint32_t now_ms;  /* milliseconds since epoch_us */
 	uint32_t aged_ms; /* now_ms at the last aging pass */

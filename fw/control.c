@@ -160,6 +160,22 @@ print_rates(const struct fw_app *app, uint64_t *last_rx, uint64_t *last_tx, uint
 	*last_tsc = now;
 }
 
+/* Once a second: inside hosts idle for policy.host_idle leave the host table, on the
+ * workers' clock (capture time in a replay). */
+static void
+prune_hosts(struct fw_app *app)
+{
+	uint64_t now = 0;
+
+	if (app->sh == NULL || app->sh->hosts == NULL)
+		return;
+	for (unsigned w = 0; w < app->nworkers; w++)
+		now = RTE_MAX(now, __atomic_load_n(&app->workers[w]->clock_us, __ATOMIC_RELAXED));
+	if (now != 0)
+		dp_hosts_prune(app->sh->hosts, app->sh->rcu.qsbr, now,
+			       app->cfg.policy.host_idle_ms * 1000, 65536);
+}
+
 enum fw_stop_reason
 fw_control_run(struct fw_app *app)
 {
@@ -177,6 +193,7 @@ fw_control_run(struct fw_app *app)
 	uint64_t next_link = now + link_every, next_flush = now + flush_every;
 	uint64_t next_stats = now + stats_every, next_log_stats = now + log_stats_every;
 	uint64_t last_rx = 0, last_tx = 0, last_tsc = now;
+	uint64_t next_prune = now + hz;
 	uint64_t taken = 0, progress_tsc = now;
 
 	for (;;) {
@@ -212,6 +229,10 @@ fw_control_run(struct fw_app *app)
 			next_log_stats += log_stats_every;
 		}
 		fw_records_drain(app, 4096);
+		if (now >= next_prune) {
+			prune_hosts(app);
+			next_prune = now + hz;
+		}
 		if (now >= next_flush) {
 			fw_log_flush();
 			next_flush = now + flush_every;

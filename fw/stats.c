@@ -203,6 +203,7 @@ policy_groups(const struct fw_app *app, struct fw_group *g)
 		kv(&g[0], "hosts", dp_hosts_count(app->sh->hosts));
 		kv(&g[0], "hosts_capacity", pc->hosts);
 		kv(&g[0], "hosts_full", dp_hosts_full(app->sh->hosts));
+		kv(&g[0], "hosts_pruned", dp_hosts_pruned(app->sh->hosts));
 	}
 	g[1].name = "rules";
 	for (unsigned r = 0; r < pc->nrules; r++)
