@@ -93,7 +93,9 @@ struct cfg_policy {
 	uint64_t fanout_window_ms; /* ... within this window */
 	uint32_t hopping_ports;    /* port_hopping: undecided flows to distinct ports ... */
 	uint64_t hopping_window_ms;
-	uint64_t upload_bytes; /* large_upload: bytes a flow sends to its server */
+	uint64_t upload_bytes;      /* large_upload: bytes a flow sends to its server */
+	uint64_t upload_host_bytes; /* ... or an inside host sends in upload_window (0: off) */
+	uint64_t upload_window_ms;
 	uint64_t host_idle_ms; /* an inside host no flow touched this long leaves the table */
 	struct cfg_hold hold;
 	struct cfg_rule rules[CFG_POLICY_RULES];

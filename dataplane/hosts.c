@@ -186,6 +186,21 @@ dp_host_fanout(struct dp_host *h, uint64_t key, uint64_t now_us, uint64_t window
 }
 
 bool
+dp_host_upload(struct dp_host *h, uint64_t add, uint64_t now_us, uint64_t window_us, uint64_t limit)
+{
+	uint64_t s = __atomic_load_n(&h->up_start_us, __ATOMIC_ACQUIRE);
+	if (s == 0 || now_us >= s + window_us) {
+		/* a new window (a racing add may be lost: it only delays the trigger) */
+		if (__atomic_compare_exchange_n(&h->up_start_us, &s, now_us ? now_us : 1, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			__atomic_store_n(&h->up_bytes, 0, __ATOMIC_RELEASE);
+	}
+	uint64_t n = add != 0 ? __atomic_add_fetch(&h->up_bytes, add, __ATOMIC_RELAXED)
+			      : __atomic_load_n(&h->up_bytes, __ATOMIC_RELAXED);
+	return n > limit;
+}
+
+bool
 dp_host_hopping(struct dp_host *h, uint64_t key, uint64_t now_us, uint64_t window_us,
 		uint32_t limit)
 {

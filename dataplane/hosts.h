@@ -39,6 +39,8 @@ struct dp_host {
 	uint8_t rsv[5];
 	uint64_t seen_us; /* a flow of the host last started or ended (worker clock) */
 	/* p2p fan-out: distinct peers on high ports within the window */
+	uint64_t up_start_us; /* large uploads: bytes sent to servers in the window */
+	uint64_t up_bytes;
 	uint64_t fan_start_us;
 	uint32_t fan_count;
 	uint32_t hop_count;
@@ -82,6 +84,10 @@ uint64_t dp_hosts_full(const struct dp_hosts *t);
  */
 bool dp_host_fanout(struct dp_host *h, uint64_t key, uint64_t now_us, uint64_t window_us,
 		    uint32_t limit);
+/* Add bytes an inside host sent its servers to its window of window_us; true when the
+ * window's total exceeds limit (add 0: only look). */
+bool dp_host_upload(struct dp_host *h, uint64_t add, uint64_t now_us, uint64_t window_us,
+		    uint64_t limit);
 bool dp_host_hopping(struct dp_host *h, uint64_t key, uint64_t now_us, uint64_t window_us,
 		     uint32_t limit);
 

@@ -321,6 +321,8 @@ dp_policy_build(const struct cfg_policy *cp, const struct cfg_catalogue *cat,
 	p->hopping_ports = cp->hopping_ports;
 	p->hopping_window_us = cp->hopping_window_ms * 1000;
 	p->upload_bytes = cp->upload_bytes;
+	p->upload_host_bytes = cp->upload_host_bytes;
+	p->upload_window_us = cp->upload_window_ms * 1000;
 	if (d->n + d->dropped != before) {
 		free(p);
 		return -1;

@@ -114,6 +114,8 @@ struct dp_policy {
 	uint32_t hopping_ports;
 	uint64_t hopping_window_us;
 	uint64_t upload_bytes;
+	uint64_t upload_host_bytes; /* 0: off */
+	uint64_t upload_window_us;
 	struct cfg_portrange hold_ports[CFG_RULE_PORTS]; /* hold: server ports */
 	unsigned nhold_ports;
 	uint32_t hold_packets;

@@ -553,6 +553,19 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 		b |= DP_B_FILE_TRANSFER;
 	if (f->bytes[DP_TOSERVER] > p->upload_bytes)
 		b |= DP_B_LARGE_UPLOAD;
+	if ((p->behaviour_used & DP_B_LARGE_UPLOAD) && p->upload_host_bytes != 0 &&
+	    w->sh->hosts != NULL && !(e->behaviour & DP_B_LARGE_UPLOAD) &&
+	    (created || f->bytes[DP_TOSERVER] >> 20 != e->up_mib) && client_inside(w, key, f)) {
+		/* the inside client's uploads over the period, counted in whole MiB so that the
+		 * shared entry is written once a MiB, not once a packet */
+		uint32_t mib = (uint32_t)(f->bytes[DP_TOSERVER] >> 20);
+		struct dp_host *h =
+			dp_hosts_get(w->sh->hosts, key->l3, key->addr[init], true, w->now_us);
+		if (h != NULL && dp_host_upload(h, (uint64_t)(mib - e->up_mib) << 20, w->now_us,
+						p->upload_window_us, p->upload_host_bytes))
+			b |= DP_B_LARGE_UPLOAD; /* kept in e->behaviour by the evaluation below */
+		e->up_mib = mib;
+	}
 	if (!(f->pol & DP_POL_EVALUATED) || b != e->behaviour || f->app != e->app_seen) {
 		e->behaviour = b;
 		e->app_seen = f->app;

@@ -126,6 +126,7 @@ struct dp_enf {
 	uint8_t hold_n;     /* packets held (worker.c "hold") */
 	uint8_t hold_state; /* enum hold_state */
 	uint8_t rsv[3];
+	uint32_t up_mib;    /* MiB of the flow's upload counted for its inside host */
 	uint32_t hold_head; /* held packet list: w->held index + 1, 0 = none */
 	uint32_t hold_tail;
 	uint32_t hold_deadline; /* worker ms when the first held packet must go */

@@ -729,6 +729,51 @@ scenario_handshakes(const char *out, unsigned n)
 	return 0;
 }
 
+/*
+ * Uploads for the per-host large_upload trigger: inside client 198.18.5.1 sends 2.5 MiB to
+ * each of five servers 198.19.5.1..5 (tcp/9000), one after another; client 198.18.5.2
+ * sends 2.5 MiB once, to 198.19.5.6. Bytes no parser claims and no file signature.
+ */
+static int
+scenario_uploads(const char *out)
+{
+	enum { SIZE = 5 * 512 * 1024 };
+	struct gen_writer *w = gen_writer_open(out);
+	uint8_t *data = malloc(SIZE);
+	uint64_t ts = T0;
+
+	if (w == NULL || data == NULL) {
+		free(data);
+		return 1;
+	}
+	for (size_t i = 0; i < SIZE; i++)
+		data[i] = (uint8_t)(0x41 + (i * 7 + i / 1000) % 26);
+	for (unsigned f = 1; f <= 6; f++) {
+		struct gen_tcp t = {
+			.w = w,
+			.l2 = l2_plain(),
+			.c = gen_ip4(198, 18, 5, f <= 5 ? 1 : 2),
+			.s = gen_ip4(198, 19, 5, (uint8_t)f),
+			.cport = (uint16_t)(41000 + f),
+			.sport = 9000,
+			.cseq = f * 2654435761u,
+			.sseq = f * 40503u,
+			.ts = &ts,
+			.gap_us = 10,
+		};
+		gen_tcp_handshake(&t);
+		gen_tcp_send(&t, true, data, SIZE);
+		gen_tcp_close(&t);
+		ts += 100000;
+	}
+	free(data);
+	uint64_t n = gen_writer_frames(w);
+	if (gen_writer_close(w) != 0)
+		return 1;
+	fprintf(stderr, "bwgen: wrote %llu frames (6 uploads) to %s\n", (unsigned long long)n, out);
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -738,7 +783,8 @@ usage(void)
 			"       bwgen quic-stale OUT.pcap\n"
 			"       bwgen evasion IN.pcap EXPECTED.pcap\n"
 			"       bwgen synflood OUT.pcap [--frames N]\n"
-			"       bwgen handshakes OUT.pcap [--frames N]   (N sessions)\n");
+			"       bwgen handshakes OUT.pcap [--frames N]   (N sessions)\n"
+			"       bwgen uploads OUT.pcap\n");
 }
 
 int
@@ -775,6 +821,8 @@ main(int argc, char **argv)
 		return scenario_synflood(argv[2], frames);
 	if (strcmp(argv[1], "handshakes") == 0)
 		return scenario_handshakes(argv[2], frames);
+	if (strcmp(argv[1], "uploads") == 0)
+		return scenario_uploads(argv[2]);
 	usage();
 	return 2;
 }

@@ -108,6 +108,8 @@ struct rec {
 	size_t last_in;     /* frames of the flow in IN seen when OUT stopped matching */
 };
 
+static const char *scenario = "apps"; /* the bwgen capture run() replays */
+
 static void
 run(const char *policy, struct rec **recs, size_t *nrec, size_t *made_rst, size_t *events)
 {
@@ -126,9 +128,9 @@ run(const char *policy, struct rec **recs, size_t *nrec, size_t *made_rst, size_
 	path = ts_write_file(dir, "bridgeward.conf", cfg);
 	snprintf(logp, sizeof(logp), "%s/events.json", dir);
 	unlink(logp); /* the log appends: a second run in one test starts afresh */
-	cr_assert_eq(
-		ts_run(&out, "mkdir -p %s/cache && %s/bwgen apps %s/in.pcap", dir, ts_build(), dir),
-		0, "%s", out);
+	cr_assert_eq(ts_run(&out, "mkdir -p %s/cache && %s/bwgen %s %s/in.pcap", dir, ts_build(),
+			    scenario, dir),
+		     0, "%s", out);
 	free(out);
 	cr_assert_eq(ts_run(&out,
 			    "%s/bridgeward --board %s/board/virt-pcap.conf --config %s --replay "
@@ -443,5 +445,57 @@ Test(policy, hold_keeps_the_first_segments_until_the_verdict)
 	cr_assert_gt(stat_of("hold_dropped"), 0, "the hello's segments went with the block");
 	cr_assert_eq(stat_of("held_now"), 0);
 	cr_assert_eq(stat_of("hold_overflow"), 0);
+	free(recs);
+}
+
+/* The record of the flow to server 198.19.5.n of the uploads capture. */
+static struct rec *
+upload_of(struct rec *recs, size_t n, unsigned server)
+{
+	char s[40];
+	snprintf(s, sizeof(s), " 198.19.5.%u|", server);
+	for (size_t i = 0; i < n; i++)
+		if (strstr(recs[i].key, s) != NULL)
+			return &recs[i];
+	return NULL;
+}
+
+/*
+ * large_upload per inside host: 198.18.5.1 uploads 2.5 MiB to five servers in turn, with
+ * 4 MiB allowed per hour. The first two uploads count 2 MiB each (whole MiB); the third
+ * goes over during its first MiB and is reset there; the fourth and fifth are stopped at
+ * their first packet. The other client's single upload goes through.
+ */
+Test(policy, large_uploads_per_host_and_period)
+{
+	struct rec *recs, *r;
+	size_t n, made, events;
+
+	scenario = "uploads";
+	run("upload_host_bytes = \"4m\";\nupload_window = \"1h\";\n"
+	    "rules = ( { name = \"big-uploads\"; behaviour = [ \"large_upload\" ]; action = "
+	    "\"reset\"; } );",
+	    &recs, &n, &made, &events);
+	for (unsigned s = 1; s <= 6; s++) {
+		r = upload_of(recs, n, s);
+		cr_assert_not_null(r, "no record for the upload to 198.19.5.%u", s);
+		if (s <= 2 || s == 6) {
+			cr_assert_str_eq(r->action, "allowed", "upload %u", s);
+			cr_assert_eq(r->out, r->in, "upload %u lost frames", s);
+			continue;
+		}
+		cr_assert_str_eq(r->action, "reset", "upload %u", s);
+		cr_assert_str_eq(r->rule, "big-uploads");
+		cr_assert(r->out_is_prefix);
+		cr_assert_eq((int64_t)r->out, r->before);
+		if (s == 3) {
+			cr_assert_gt(r->out_data, 500, "the third went over during its first MiB");
+			cr_assert_lt(r->out_data, 1200, "%zu segments crossed", r->out_data);
+		} else {
+			cr_assert_eq(r->out, 0, "upload %u: %zu frames crossed", s, r->out);
+		}
+	}
+	cr_assert_eq(events, 3);
+	cr_assert_gt(made, 0);
 	free(recs);
 }

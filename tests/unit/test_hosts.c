@@ -135,3 +135,15 @@ Test(hosts, a_full_table_takes_new_hosts_once_idle_ones_are_gone)
 				   "new host %u refused after pruning", i);
 	cr_assert_eq(dp_hosts_full(t), full + 1);
 }
+
+Test(hosts, uploads_add_up_per_window)
+{
+	struct dp_host *h = dp_hosts_get(t, 4, ip4(7), true, 1 * SEC);
+	cr_assert_not_null(h);
+	cr_assert_not(dp_host_upload(h, 2 << 20, 1 * SEC, 60 * SEC, 4 << 20));
+	cr_assert_not(dp_host_upload(h, 2 << 20, 2 * SEC, 60 * SEC, 4 << 20), "4 MiB is the limit");
+	cr_assert(dp_host_upload(h, 1 << 20, 3 * SEC, 60 * SEC, 4 << 20), "5 MiB is over it");
+	cr_assert(dp_host_upload(h, 0, 4 * SEC, 60 * SEC, 4 << 20), "looking does not add");
+	cr_assert_not(dp_host_upload(h, 0, 62 * SEC, 60 * SEC, 4 << 20), "a new window");
+	cr_assert_not(dp_host_upload(h, 3 << 20, 63 * SEC, 60 * SEC, 4 << 20));
+}
