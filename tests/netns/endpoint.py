@@ -9,7 +9,10 @@ KIND is one of
           request/answer exchange inside the session;
   banner  an SSH-style identification exchange (RFC 4253 4.2): the server speaks first;
   proxy   the server is an HTTP proxy that answers CONNECT, opens the target and relays;
-          the client asks it for --target and reads an SSH banner through the tunnel.
+          the client asks it for --target and reads an SSH banner through the tunnel;
+  count   (server only) reads whatever arrives until the connection ends, and reports the
+          bytes it got: what crossed the box (a TLS client with --mss sends its hello in
+          segments of that size).
 
 The outcome written to --result (and printed) is one word, then details:
   ok       the exchange completed and the bytes received are the bytes sent
@@ -122,6 +125,18 @@ def serve(args):
         conn.sendall(ANSWER)
         return "banners exchanged"
 
+    def count():
+        got = 0
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                got += len(data)
+        except (ConnectionResetError, socket.timeout, TimeoutError) as e:
+            raise type(e)("%s after %d bytes" % (e, got)) from e
+        return "%d bytes" % got
+
     def proxy():
         head = b""
         while b"\r\n\r\n" not in head:
@@ -142,13 +157,16 @@ def serve(args):
         t.join(args.timeout)
         return "relayed %s" % target
 
-    return outcome({"tls": tls, "banner": banner, "proxy": proxy}[args.kind])
+    return outcome({"tls": tls, "banner": banner, "proxy": proxy, "count": count}[args.kind])
 
 
 def connect(args):
     def run():
-        sock = socket.create_connection((args.connect, args.port), timeout=args.timeout)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if args.mss:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, args.mss)
         sock.settimeout(args.timeout)
+        sock.connect((args.connect, args.port))
         if args.kind == "tls":
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.check_hostname = False
@@ -191,7 +209,7 @@ def connect(args):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("role", choices=["server", "client"])
-    ap.add_argument("kind", choices=["tls", "banner", "proxy"])
+    ap.add_argument("kind", choices=["tls", "banner", "proxy", "count"])
     ap.add_argument("--bind")
     ap.add_argument("--connect")
     ap.add_argument("--port", type=int, required=True)
@@ -201,6 +219,7 @@ def main():
     ap.add_argument("--sni", default="example.org")
     ap.add_argument("--target", default="")
     ap.add_argument("--timeout", type=float, default=3.0)
+    ap.add_argument("--mss", type=int, default=0)
     ap.add_argument("--accept-timeout", type=float, default=20.0)
     args = ap.parse_args()
     word, detail = serve(args) if args.role == "server" else connect(args)

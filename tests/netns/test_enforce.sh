@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Enforcement against real endpoints on the virt-netns board: a TLS session with a chosen
 # SNI, an SSH-style banner exchange on a non-standard port, and a CONNECT through an HTTP
-# proxy on the outside host, each under `reset`, `drop` and `allow`; then `ratelimit` holds
-# iperf3 (UDP) within 10% of the configured rate.
+# proxy on the outside host, each under `reset`, `drop` and `allow`; a ClientHello in small
+# segments with and without `hold`; then `ratelimit` holds iperf3 (UDP) within 10% of the
+# configured rate.
 #
 #   reset: both hosts see their connection reset, policy events name the rule and both RSTs
 #   drop:  both hosts' connections stall (nothing arrives within the timeout)
@@ -118,6 +119,45 @@ done
 records policy && fail "allow: policy events written for allowed flows"
 echo "allow: flows identified (skype_teams, ssh, http_tunnel) and left alone"
 mv "$tmp/events.json" "$tmp/events-allow.json"
+
+# hold: the client's ClientHello in 100-byte segments (TCP_MAXSEG), so its server name is
+# not in the first. Without hold the first segments reach the server before the reset;
+# with policy.hold on tcp/443 not one byte does.
+hold_round() { # NAME HOLD(0|1): prints the server's outcome line
+	local conf=$tmp/$1.conf r=$tmp/$1
+	cp "$(policy_config reset)" "$conf"
+	if [ "$2" = 1 ]; then
+		sed -i 's|^  rules = (|  hold = { ports = [ "tcp:443" ]; packets = 16; time = "2s"; };\n  rules = (|' "$conf"
+		grep -q 'hold = {' "$conf" || fail "hold: option not written"
+	fi
+	start_bridgeward "$conf"
+	ip netns exec "$name-out" "${ep[@]}" server count --bind 198.18.0.2 --port 443 \
+		--result "$r.server" --timeout 4 >"$r.server.log" 2>&1 &
+	local spid=$!
+	pids+=("$spid")
+	wait_ready "$r.server"
+	in_ns "${ep[@]}" client tls --connect 198.18.0.2 --port 443 --sni teams.microsoft.com \
+		--mss 100 --result "$r.client" --timeout 3 >/dev/null 2>&1
+	wait "$spid" 2>/dev/null
+	stop_bridgeward
+	echo "  client: $(cat "$r.client")" >&2
+	cat "$r.server"
+}
+echo "--- hold"
+line=$(hold_round nohold 0)
+echo "without hold: server: $line"
+case "$line" in
+reset*" after 0 bytes") fail "without hold nothing reached the server: the test shows nothing" ;;
+reset*) ;;
+*) fail "without hold: the server saw '$line', not a reset" ;;
+esac
+line=$(hold_round hold 1)
+echo "with hold: server: $line"
+case "$line" in
+reset*" after 0 bytes") ;;
+*) fail "with hold: the server saw '$line', want a reset after 0 bytes" ;;
+esac
+grep -q '"held":[1-9]' "$tmp/events.json" || fail "hold: no packet counted as held"
 
 # ratelimit: UDP iperf3 offered at 3x the rate; what arrives is the configured rate.
 echo "--- ratelimit"
