@@ -107,8 +107,10 @@ def replay(binary, board, conf, pcap, workdir):
     out = os.path.join(workdir, "eval-out.pcap")
     if os.path.exists(log):
         os.unlink(log)
+    # a DPDK file prefix of its own: another bridgeward on the machine (a demo, a test)
+    # must not make a replay fail to start
     cmd = [binary, "--board", board, "--config", conf, "--replay", pcap, "--out", out,
-           "--log", log]
+           "--log", log, "--", "--file-prefix", "bweval%d" % os.getpid()]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
         sys.stderr.write(p.stdout[-3000:])
