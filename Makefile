@@ -4,7 +4,7 @@
 #   make test       everything CI runs: format check, unit, replay and netns tests, fuzz,
 #                   identification eval on $(CORPUS)
 #   make eval       identification against a labelled corpus (CORPUS=DIR)
-#   make unit       unit tests only          make san   unit tests under ASan+UBSan
+#   make unit       unit tests only          make san   unit and integration tests under ASan+UBSan
 #   make bench      benchmarks (BENCHMARKS.md), not in CI
 #   make demo       generate the demo capture and replay it
 #   make clean
@@ -86,9 +86,13 @@ readme: $(BIN)
 readme-check: $(BIN)
 	@bash tests/readme-reference.sh $(BIN) check
 
+# The unit tests, then the real binary (and the generator) under the sanitizers through
+# every integration test: a memory error, undefined behaviour or a leak in bridgeward makes
+# it exit non-zero, which fails the test that ran it.
 san:
-	$(MAKE) BUILD=build-san OPT=-O1 SAN_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' SAN_LDFLAGS='-fsanitize=address,undefined' build-san/tests/unit
+	$(MAKE) BUILD=build-san OPT=-O1 SAN_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined' SAN_LDFLAGS='-fsanitize=address,undefined' build-san/tests/unit build-san/bridgeward build-san/bwgen build-san/tests/integration
 	ASAN_OPTIONS=detect_leaks=1 build-san/tests/unit --jobs 2 --short-filename
+	BW_ROOT=$(CURDIR) BW_BUILD=$(CURDIR)/build-san ASAN_OPTIONS=detect_leaks=1 build-san/tests/integration --jobs 1 --short-filename
 
 FMT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*')
 
