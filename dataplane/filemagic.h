@@ -22,9 +22,6 @@ enum dp_file_kind {
 	DP_FILE__COUNT
 };
 
-/* Bytes a body start needs for every signature to be decidable. */
-#define DP_FILE_MAGIC_LEN 8
-
 /*
  * What the n bytes at p (the start of a body) are. With strong set (a stream that carries
  * no known protocol: an FTP data connection, say), only signatures of four bytes or more

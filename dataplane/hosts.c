@@ -152,22 +152,28 @@ dp_hosts_full(const struct dp_hosts *t)
 	return __atomic_load_n(&t->full, __ATOMIC_RELAXED);
 }
 
+/* Does now_us start a new window at *start (none yet, or the last one is over)? Of the
+ * workers that see it, the one that swaps the start gets true and clears the window's
+ * counts (a racing update may be lost, which only delays a trigger). */
+static bool
+window_roll(uint64_t *start, uint64_t now_us, uint64_t window_us)
+{
+	uint64_t s = __atomic_load_n(start, __ATOMIC_ACQUIRE);
+	return (s == 0 || now_us >= s + window_us) &&
+	       __atomic_compare_exchange_n(start, &s, now_us ? now_us : 1, false, __ATOMIC_ACQ_REL,
+					   __ATOMIC_ACQUIRE);
+}
+
 /* Distinct keys in a window, approximated by a 1024-bit set (a linear counter: with at
  * most a few hundred keys per window, collisions undercount by a few percent). */
 static bool
 window_count(uint64_t *start, uint32_t *count, uint64_t *bits, uint64_t key, uint64_t now_us,
 	     uint64_t window_us, uint32_t limit)
 {
-	uint64_t s = __atomic_load_n(start, __ATOMIC_ACQUIRE);
-	if (s == 0 || now_us >= s + window_us) {
-		/* a new window: whoever swaps the start clears it (a racing update may be lost,
-		 * which only delays a trigger) */
-		if (__atomic_compare_exchange_n(start, &s, now_us ? now_us : 1, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			for (unsigned i = 0; i < DP_HOST_BITS / 64; i++)
-				__atomic_store_n(&bits[i], 0, __ATOMIC_RELAXED);
-			__atomic_store_n(count, 0, __ATOMIC_RELEASE);
-		}
+	if (window_roll(start, now_us, window_us)) {
+		for (unsigned i = 0; i < DP_HOST_BITS / 64; i++)
+			__atomic_store_n(&bits[i], 0, __ATOMIC_RELAXED);
+		__atomic_store_n(count, 0, __ATOMIC_RELEASE);
 	}
 	uint32_t b = (uint32_t)(rte_jhash(&key, sizeof(key), 0x9e3779b9) % DP_HOST_BITS);
 	uint64_t bit = 1ull << (b % 64);
@@ -188,13 +194,8 @@ dp_host_fanout(struct dp_host *h, uint64_t key, uint64_t now_us, uint64_t window
 bool
 dp_host_upload(struct dp_host *h, uint64_t add, uint64_t now_us, uint64_t window_us, uint64_t limit)
 {
-	uint64_t s = __atomic_load_n(&h->up_start_us, __ATOMIC_ACQUIRE);
-	if (s == 0 || now_us >= s + window_us) {
-		/* a new window (a racing add may be lost: it only delays the trigger) */
-		if (__atomic_compare_exchange_n(&h->up_start_us, &s, now_us ? now_us : 1, false,
-						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			__atomic_store_n(&h->up_bytes, 0, __ATOMIC_RELEASE);
-	}
+	if (window_roll(&h->up_start_us, now_us, window_us))
+		__atomic_store_n(&h->up_bytes, 0, __ATOMIC_RELEASE);
 	uint64_t n = add != 0 ? __atomic_add_fetch(&h->up_bytes, add, __ATOMIC_RELAXED)
 			      : __atomic_load_n(&h->up_bytes, __ATOMIC_RELAXED);
 	return n > limit;

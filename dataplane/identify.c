@@ -1049,7 +1049,6 @@ file_scan(struct dp_id_worker *iw, struct dp_id_pkt *ip, struct dp_ident_state *
 		} else {
 			/* no known protocol around it: a file starts at the first byte */
 			st->fscan[d] = FS_BODY;
-			st->flen[d] = 0;
 			uint32_t take = RTE_MIN(len, (uint32_t)sizeof(st->fbuf[d]));
 			memcpy(st->fbuf[d], data, take);
 			st->flen[d] = (uint8_t)take;

@@ -222,11 +222,8 @@ on_flow_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_f
 		dp_id_port_fallback(&w->ident, f, pos, k->proto, k->port[init ^ 1]);
 	if (w->snap->policy != NULL)
 		host_flow_end(w, k, f);
-	if (w->enf != NULL && w->enf[pos].hold_n > 0) {
-		/* never decided: what it held goes on */
-		DP_CNT_ADD(w->wc.hold_released, w->enf[pos].hold_n);
-		hold_release(w, &w->enf[pos], false);
-	}
+	if (w->enf != NULL && w->enf[pos].hold_n > 0)
+		hold_release(w, &w->enf[pos], false); /* never decided: what it held goes on */
 	fill_event(w, k, f, &ev);
 	ev.type = DP_EV_FLOW;
 	ev.reason = (uint8_t)why;
@@ -270,7 +267,8 @@ hold_release(struct dp_worker *w, struct dp_enf *e, bool drop_them)
 	}
 	if (drop_them)
 		DP_CNT_ADD(w->wc.hold_dropped, e->hold_n);
-	w->held_in_use -= e->hold_n;
+	else
+		DP_CNT_ADD(w->wc.hold_released, e->hold_n);
 	e->hold_head = e->hold_tail = 0;
 	e->hold_n = 0;
 	e->hold_state = HOLD_DONE;
@@ -294,7 +292,6 @@ hold(struct dp_worker *w, struct dp_enf *e, uint32_t pos)
 
 	if (e->hold_n >= p->hold_packets) {
 		DP_CNT_ADD(w->wc.hold_limit, e->hold_n);
-		DP_CNT_ADD(w->wc.hold_released, e->hold_n);
 		hold_release(w, e, false);
 		return false;
 	}
@@ -319,15 +316,17 @@ hold(struct dp_worker *w, struct dp_enf *e, uint32_t pos)
 	}
 	e->hold_tail = i;
 	e->hold_n++;
-	w->held_in_use++;
 	DP_CNT_INC(w->wc.held);
 	return true;
 }
 
-/* Release the flows whose first held packet has waited long enough. */
-static void
+/* Release the flows whose first held packet has waited long enough. Returns true if it
+ * released any. */
+static bool
 hold_expire(struct dp_worker *w)
 {
+	bool released = false;
+
 	while (w->holdq_head != w->holdq_tail) {
 		uint64_t q = w->holdq[w->holdq_head & w->holdq_mask];
 		uint32_t deadline = (uint32_t)q;
@@ -338,10 +337,11 @@ hold_expire(struct dp_worker *w)
 		/* the flow may have been released, ended, or replaced since */
 		if (e->hold_state == HOLD_ACTIVE && e->hold_deadline == deadline && e->hold_n > 0) {
 			DP_CNT_ADD(w->wc.hold_expired, e->hold_n);
-			DP_CNT_ADD(w->wc.hold_released, e->hold_n);
 			hold_release(w, e, false);
+			released = true;
 		}
 	}
+	return released;
 }
 
 /* The inside host of a flow: the initiator when its packets come in on the segment's
@@ -645,10 +645,8 @@ enforce(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk,
 	if (e->hold_state != HOLD_DONE) {
 		if (f->pol & DP_POL_EVALUATED) {
 			/* the verdict lets the flow go: what it held leaves first, in order */
-			if (e->hold_n > 0) {
-				DP_CNT_ADD(w->wc.hold_released, e->hold_n);
+			if (e->hold_n > 0)
 				hold_release(w, e, false);
-			}
 			e->hold_state = HOLD_DONE;
 		} else if (p->nhold_ports > 0 && pk->payload_len > 0 && w->cur_m != NULL &&
 			   w->held != NULL && dp_policy_holds(p, key->proto, key->port[init ^ 1]) &&
@@ -1048,9 +1046,9 @@ dp_worker_age(struct dp_worker *w, const struct dp_snapshot *snap)
 	n = dp_frag_expire(w->frags, w->now_ms, FRAG_AGE_BUDGET, out, DP_FRAG_MAX);
 	if (n > 0)
 		frags_out(w, out, n, snap->frag_incomplete_drop);
-	if (w->holdq_head != w->holdq_tail)
-		hold_expire(w);
-	dp_worker_flush(w, snap);
+	bool released = w->holdq_head != w->holdq_tail && hold_expire(w);
+	if (n > 0 || released)
+		dp_worker_flush(w, snap);
 }
 
 void
@@ -1188,21 +1186,21 @@ dp_worker_init(struct dp_worker *w, const struct dp_worker_limits *lim, int sock
 		return -1;
 	}
 	if (lim->hold_mbufs > 0) {
-		w->hold_cap = lim->hold_mbufs;
-		w->held = rte_zmalloc_socket("bw_held", sizeof(struct dp_held) * w->hold_cap,
+		uint32_t cap = lim->hold_mbufs;
+		w->held = rte_zmalloc_socket("bw_held", sizeof(struct dp_held) * cap,
 					     RTE_CACHE_LINE_SIZE, socket);
-		uint32_t qn = rte_align32pow2(2 * w->hold_cap);
+		uint32_t qn = rte_align32pow2(2 * cap);
 		w->holdq = rte_zmalloc_socket("bw_holdq", sizeof(uint64_t) * qn,
 					      RTE_CACHE_LINE_SIZE, socket);
 		if (w->held == NULL || w->holdq == NULL) {
 			snprintf(err, errlen,
 				 "worker %u: no memory to hold %u packets (policy.hold.mbufs)",
-				 w->id, w->hold_cap);
+				 w->id, cap);
 			return -1;
 		}
 		w->holdq_mask = qn - 1;
-		for (uint32_t i = 0; i < w->hold_cap; i++)
-			w->held[i].next = i + 1 < w->hold_cap ? i + 2 : 0;
+		for (uint32_t i = 0; i < cap; i++)
+			w->held[i].next = i + 1 < cap ? i + 2 : 0;
 		w->held_free = 1;
 	}
 	w->scratch = rte_malloc_socket("bw_scratch", SCRATCH_BYTES, RTE_CACHE_LINE_SIZE, socket);

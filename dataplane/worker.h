@@ -175,11 +175,9 @@ struct dp_worker {
 	struct rte_mbuf *cur_m;    /* its frame (NULL: a reassembled datagram) */
 	unsigned cur_port;         /* the port it came in on */
 	struct dp_enf *enf;        /* by flow position */
-	struct dp_held *held;      /* hold: hold_cap entries */
-	uint32_t hold_cap;
-	uint32_t held_free; /* free list head (index + 1) */
-	uint32_t held_in_use;
-	uint64_t *holdq; /* flows holding, oldest first: position << 32 | deadline ms */
+	struct dp_held *held;      /* hold: policy.hold.mbufs entries */
+	uint32_t held_free;        /* free list head (index + 1) */
+	uint64_t *holdq;           /* flows holding, oldest first: position << 32 | deadline ms */
 	uint32_t holdq_mask, holdq_head, holdq_tail;
 	struct dp_frag_table *frags;
 	struct rte_ring *events;

@@ -196,7 +196,7 @@ policy_groups(const struct fw_app *app, struct fw_group *g)
 		kv(&g[0], "hold_expired", v[9]);
 		kv(&g[0], "hold_limit", v[10]);
 		kv(&g[0], "hold_overflow", v[11]);
-		/* the three outcomes are counted after the fact: what is held now is the rest */
+		/* a held packet ends released or dropped: what is held now is the rest */
 		kv(&g[0], "held_now", v[6] >= v[7] + v[8] ? v[6] - v[7] - v[8] : 0);
 	}
 	if (app->sh != NULL && app->sh->hosts != NULL) {

@@ -326,6 +326,26 @@ Test(policy, allow_everything_changes_nothing)
 	free(recs);
 }
 
+/* Is r a flow with an end at NET.host? (Flow n of the apps capture is the one of client
+ * 198.18.1.n; the uploads capture's go to servers 198.19.5.n.) */
+static bool
+rec_is(const struct rec *r, const char *net, unsigned host)
+{
+	char ep[40];
+	snprintf(ep, sizeof(ep), " %s.%u|", net, host);
+	return strstr(r->key, ep) != NULL;
+}
+
+/* The (first) record of the flow with an end at NET.host. */
+static struct rec *
+rec_at(struct rec *recs, size_t n, const char *net, unsigned host)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rec_is(&recs[i], net, host))
+			return &recs[i];
+	return NULL;
+}
+
 /* A rule on the behaviour file_transfer resets exactly the flows that carry a program, an
  * archive or a document in clear, and the segment that starts the file does not cross. */
 Test(policy, file_transfers_are_stopped_before_the_file)
@@ -342,11 +362,8 @@ Test(policy, file_transfers_are_stopped_before_the_file)
 	for (size_t i = 0; i < n; i++) {
 		struct rec *r = &recs[i];
 		bool file = false;
-		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
-			char client[40];
-			snprintf(client, sizeof(client), " 198.18.1.%u|", files[k]);
-			file |= strstr(r->key, client) != NULL;
-		}
+		for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++)
+			file |= rec_is(r, "198.18.1", files[k]);
 		if (!file) {
 			cr_assert_str_eq(r->action, "allowed", "%s", r->key);
 			cr_assert_eq(r->out, r->in, "allowed flow %s lost frames", r->key);
@@ -363,18 +380,6 @@ Test(policy, file_transfers_are_stopped_before_the_file)
 	cr_assert_eq(events, 4);
 	cr_assert_gt(made, 0);
 	free(recs);
-}
-
-/* The record of flow n of the apps capture (client 198.18.1.n). */
-static struct rec *
-rec_of(struct rec *recs, size_t n, unsigned flow)
-{
-	char client[40];
-	snprintf(client, sizeof(client), " 198.18.1.%u|", flow);
-	for (size_t i = 0; i < n; i++)
-		if (strstr(recs[i].key, client) != NULL)
-			return &recs[i];
-	return NULL;
 }
 
 /* A counter of the policy group of the exit "stats" record in the last run's log. */
@@ -411,7 +416,7 @@ Test(policy, hold_keeps_the_first_segments_until_the_verdict)
 	size_t n, made, events;
 
 	run(rules, &recs, &n, &made, &events);
-	r = rec_of(recs, n, GA_TEAMS_SNI_SPLIT);
+	r = rec_at(recs, n, "198.18.1", GA_TEAMS_SNI_SPLIT);
 	cr_assert_not_null(r);
 	cr_assert_str_eq(r->action, "reset");
 	cr_assert_gt(r->out_data, 0, "without hold the hello's first segments cross");
@@ -420,7 +425,7 @@ Test(policy, hold_keeps_the_first_segments_until_the_verdict)
 	snprintf(pol, sizeof(pol),
 		 "hold = { ports = [ \"tcp:443\" ]; packets = 16; time = \"5ms\"; };\n%s", rules);
 	run(pol, &recs, &n, &made, &events);
-	r = rec_of(recs, n, GA_TEAMS_SNI_SPLIT);
+	r = rec_at(recs, n, "198.18.1", GA_TEAMS_SNI_SPLIT);
 	cr_assert_not_null(r);
 	cr_assert_str_eq(r->action, "reset");
 	cr_assert_eq(r->out_data, 0, "with hold none of the hello crosses (%zu segments did)",
@@ -436,7 +441,7 @@ Test(policy, hold_keeps_the_first_segments_until_the_verdict)
 			     recs[i].key, recs[i].out, recs[i].in);
 	}
 	cr_assert_gt(allowed, 50);
-	r = rec_of(recs, n, GA_OPAQUE_443);
+	r = rec_at(recs, n, "198.18.1", GA_OPAQUE_443);
 	cr_assert_not_null(r);
 	cr_assert_str_eq(r->action, "allowed");
 	cr_assert_eq(r->out, r->in, "the undecided flow's held frames were not released");
@@ -446,18 +451,6 @@ Test(policy, hold_keeps_the_first_segments_until_the_verdict)
 	cr_assert_eq(stat_of("held_now"), 0);
 	cr_assert_eq(stat_of("hold_overflow"), 0);
 	free(recs);
-}
-
-/* The record of the flow to server 198.19.5.n of the uploads capture. */
-static struct rec *
-upload_of(struct rec *recs, size_t n, unsigned server)
-{
-	char s[40];
-	snprintf(s, sizeof(s), " 198.19.5.%u|", server);
-	for (size_t i = 0; i < n; i++)
-		if (strstr(recs[i].key, s) != NULL)
-			return &recs[i];
-	return NULL;
 }
 
 /*
@@ -477,7 +470,7 @@ Test(policy, large_uploads_per_host_and_period)
 	    "\"reset\"; } );",
 	    &recs, &n, &made, &events);
 	for (unsigned s = 1; s <= 6; s++) {
-		r = upload_of(recs, n, s);
+		r = rec_at(recs, n, "198.19.5", s);
 		cr_assert_not_null(r, "no record for the upload to 198.19.5.%u", s);
 		if (s <= 2 || s == 6) {
 			cr_assert_str_eq(r->action, "allowed", "upload %u", s);

@@ -58,6 +58,18 @@ def recv_line(sock, limit=4096):
     return buf
 
 
+def expect(got, want, what):
+    if got != want:
+        raise ValueError("%s altered: %r" % (what, got))
+
+
+def banner_client(sock, where):
+    """The client's side of the SSH-style exchange: the server's banner, ours, the answer."""
+    expect(recv_line(sock), SERVER_BANNER, "server banner" + where)
+    sock.sendall(CLIENT_BANNER)
+    expect(recv_exact(sock, len(ANSWER)), ANSWER, "answer")
+
+
 def outcome(fn):
     """Run fn() and name what happened."""
     try:
@@ -111,17 +123,13 @@ def serve(args):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.cert, args.key)
         s = ctx.wrap_socket(conn, server_side=True)
-        req = recv_line(s)
-        if req != REQUEST:
-            raise ValueError("request altered: %r" % req)
+        expect(recv_line(s), REQUEST, "request")
         s.sendall(ANSWER)
         return "sni handshake done, request and answer intact"
 
     def banner():
         conn.sendall(SERVER_BANNER)
-        got = recv_line(conn)
-        if got != CLIENT_BANNER:
-            raise ValueError("client banner altered: %r" % got)
+        expect(recv_line(conn), CLIENT_BANNER, "client banner")
         conn.sendall(ANSWER)
         return "banners exchanged"
 
@@ -173,18 +181,10 @@ def connect(args):
             ctx.verify_mode = ssl.CERT_NONE
             s = ctx.wrap_socket(sock, server_hostname=args.sni)
             s.sendall(REQUEST)
-            got = recv_exact(s, len(ANSWER))
-            if got != ANSWER:
-                raise ValueError("answer altered: %r" % got)
+            expect(recv_exact(s, len(ANSWER)), ANSWER, "answer")
             return "tls to %s done" % args.sni
         if args.kind == "banner":
-            got = recv_line(sock)
-            if got != SERVER_BANNER:
-                raise ValueError("server banner altered: %r" % got)
-            sock.sendall(CLIENT_BANNER)
-            got = recv_exact(sock, len(ANSWER))
-            if got != ANSWER:
-                raise ValueError("answer altered: %r" % got)
+            banner_client(sock, "")
             return "banners exchanged"
         # proxy
         sock.sendall(b"CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: bw-test\r\n\r\n"
@@ -194,13 +194,7 @@ def connect(args):
             raise ValueError("proxy said %r" % status)
         while recv_line(sock) != b"\r\n":
             pass
-        got = recv_line(sock)
-        if got != SERVER_BANNER:
-            raise ValueError("banner through the tunnel altered: %r" % got)
-        sock.sendall(CLIENT_BANNER)
-        got = recv_exact(sock, len(ANSWER))
-        if got != ANSWER:
-            raise ValueError("answer altered: %r" % got)
+        banner_client(sock, " through the tunnel")
         return "tunnel to %s works" % args.target
 
     return outcome(run)
