@@ -77,7 +77,12 @@ struct dp_pkt {
 	const uint8_t *dst;
 	uint32_t l4_off; /* offset of the L4 header in the frame (or datagram) */
 	uint32_t l3_len; /* IP header + payload (total length), as the header says */
-	uint16_t sport, dport;
+	union {
+		struct {
+			uint16_t sport, dport;
+		};
+		uint32_t ports; /* both in one load or store: sport in the low half */
+	};
 	uint32_t seq, ack;
 	uint16_t window;
 	uint8_t icmp_type, icmp_code;

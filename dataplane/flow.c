@@ -16,24 +16,28 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_byteorder.h>
+#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
 #include <rte_common.h>
 #include <rte_malloc.h>
 
 _Static_assert(sizeof(struct dp_flow) <= 64, "a flow entry is one cache line");
 _Static_assert(sizeof(struct dp_flow_key) == 48, "rte_hash compares 48-byte keys fastest");
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "the key words are little-endian");
 
 #define MOVE_EVERY_MS 1000
 
 struct dp_flow_table {
+	struct dp_flow_table_hot hot; /* first: flows and generation (flow.h) */
 	struct rte_hash *h;
-	struct dp_flow *flows;
 	uint32_t capacity;
 	uint32_t head[DP_CLASS__COUNT]; /* position + 1 */
 	uint32_t tail[DP_CLASS__COUNT];
 	struct dp_flow_timeouts to;
 	dp_flow_end_fn on_end;
 	void *ctx;
-	uint64_t generation; /* removals so far */
 	struct dp_flow_counters cnt;
 };
 
@@ -70,9 +74,9 @@ dp_flow_table_create(const char *name, uint32_t capacity, int socket,
 	if (ft == NULL)
 		return NULL;
 	ft->h = rte_hash_create(&hp);
-	ft->flows = rte_zmalloc_socket(name, ((size_t)slots + 1) * sizeof(struct dp_flow),
-				       RTE_CACHE_LINE_SIZE, socket);
-	if (ft->h == NULL || ft->flows == NULL) {
+	ft->hot.flows = rte_zmalloc_socket(name, ((size_t)slots + 1) * sizeof(struct dp_flow),
+					   RTE_CACHE_LINE_SIZE, socket);
+	if (ft->h == NULL || ft->hot.flows == NULL) {
 		dp_flow_table_free(ft);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -90,73 +94,91 @@ dp_flow_table_free(struct dp_flow_table *t)
 	if (t == NULL)
 		return;
 	rte_hash_free(t->h);
-	rte_free(t->flows);
+	rte_free(t->hot.flows);
 	rte_free(t);
 }
 
-/* Store an address in a 16-byte key slot (IPv4 in the first 4 bytes, the rest zero). */
-static inline void
-put_addr(uint8_t *slot, const uint8_t *a, unsigned len)
+/*
+ * The key is built in six 64-bit words held in registers, stored once each, and hashed from
+ * the registers: building it field by field and then hashing it from memory made every
+ * 8-byte CRC load wait for several narrower stores to retire (a failed store-to-load
+ * forward costs more than the whole hash). The words are the key's bytes in memory order,
+ * so the hash equals rte_hash_crc(key, 48, 0), what rte_hash computes for the key itself.
+ */
+static inline uint32_t
+crc_word(uint64_t w, uint32_t h)
 {
-	if (len == 4) {
-		memset(slot, 0, 16);
-		memcpy(slot, a, 4);
-	} else {
-		memcpy(slot, a, 16);
-	}
+#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
+	return (uint32_t)_mm_crc32_u64(h, w); /* what rte_hash_crc_8byte does on this CPU */
+#else
+	return rte_hash_crc_8byte(w, h);
+#endif
 }
 
-/* -1, 0, 1 comparing (a, pa) with (b, pb); fixed-size compares so they inline. */
 static inline int
-order(const uint8_t *a, const uint8_t *b, unsigned len, uint16_t pa, uint16_t pb)
+addr_cmp6(const uint64_t a[2], const uint64_t b[2])
 {
-	int c;
-	if (len == 4) {
-		uint32_t x, y;
-		memcpy(&x, a, 4);
-		memcpy(&y, b, 4);
-		x = __builtin_bswap32(x);
-		y = __builtin_bswap32(y);
-		c = x < y ? -1 : x > y;
-	} else {
-		c = memcmp(a, b, 16);
+	uint64_t x = __builtin_bswap64(a[0]), y = __builtin_bswap64(b[0]);
+	if (x == y) {
+		x = __builtin_bswap64(a[1]);
+		y = __builtin_bswap64(b[1]);
 	}
-	if (c == 0)
-		c = pa < pb ? -1 : pa > pb;
-	return c;
+	return x < y ? -1 : x > y;
 }
 
 uint32_t
 dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *k, unsigned *side)
 {
-	unsigned len = pk->addr_len == 4 ? 4 : 16;
+	uint64_t a0, a1 = 0, b0, b1 = 0;
+	uint32_t ports = pk->ports;
+	int c;
 
-	if (order(pk->src, pk->dst, len, pk->sport, pk->dport) <= 0) {
-		put_addr(k->addr[0], pk->src, len);
-		put_addr(k->addr[1], pk->dst, len);
-		k->port[0] = pk->sport;
-		k->port[1] = pk->dport;
-		*side = 0;
+	if (pk->addr_len == 4) {
+		uint32_t x, y;
+		memcpy(&x, pk->src, 4);
+		memcpy(&y, pk->dst, 4);
+		a0 = x;
+		b0 = y;
+		x = __builtin_bswap32(x);
+		y = __builtin_bswap32(y);
+		c = x < y ? -1 : x > y;
 	} else {
-		put_addr(k->addr[0], pk->dst, len);
-		put_addr(k->addr[1], pk->src, len);
-		k->port[0] = pk->dport;
-		k->port[1] = pk->sport;
-		*side = 1;
+		uint64_t a[2], b[2];
+		memcpy(a, pk->src, 16);
+		memcpy(b, pk->dst, 16);
+		c = addr_cmp6(a, b);
+		a0 = a[0], a1 = a[1], b0 = b[0], b1 = b[1];
 	}
-	k->vlan[0] = pk->vlan[0];
-	k->vlan[1] = pk->vlan[1];
-	k->proto = pk->proto;
-	k->l3 = pk->l3;
-	k->segment = segment;
-	memset(k->pad, 0, sizeof(k->pad));
-	return rte_hash_crc(k, sizeof(*k), 0);
+	if (c == 0)
+		c = (ports & 0xffff) < (ports >> 16) ? -1 : (ports & 0xffff) > (ports >> 16);
+	unsigned s = c > 0;
+	if (s) {
+		uint64_t t0 = a0, t1 = a1;
+		a0 = b0, a1 = b1, b0 = t0, b1 = t1;
+		ports = ports >> 16 | ports << 16;
+	}
+	uint64_t w4 = ports | (uint64_t)pk->vlan[0] << 32 | (uint64_t)pk->vlan[1] << 48;
+	uint64_t w5 = (uint64_t)pk->proto | (uint64_t)pk->l3 << 8 | (uint64_t)segment << 16;
+	uint8_t *o = (uint8_t *)k;
+	memcpy(o, &a0, 8);
+	memcpy(o + 8, &a1, 8);
+	memcpy(o + 16, &b0, 8);
+	memcpy(o + 24, &b1, 8);
+	memcpy(o + 32, &w4, 8);
+	memcpy(o + 40, &w5, 8);
+	*side = s;
+	uint32_t h = crc_word(a0, 0);
+	h = crc_word(a1, h);
+	h = crc_word(b0, h);
+	h = crc_word(b1, h);
+	h = crc_word(w4, h);
+	return crc_word(w5, h);
 }
 
 static inline uint32_t
 pos_of(const struct dp_flow_table *t, const struct dp_flow *f)
 {
-	return (uint32_t)(f - t->flows);
+	return (uint32_t)(f - t->hot.flows);
 }
 
 static void
@@ -164,11 +186,11 @@ lru_unlink(struct dp_flow_table *t, struct dp_flow *f)
 {
 	unsigned c = f->lru_class;
 	if (f->lru_prev)
-		t->flows[f->lru_prev - 1].lru_next = f->lru_next;
+		t->hot.flows[f->lru_prev - 1].lru_next = f->lru_next;
 	else
 		t->head[c] = f->lru_next;
 	if (f->lru_next)
-		t->flows[f->lru_next - 1].lru_prev = f->lru_prev;
+		t->hot.flows[f->lru_next - 1].lru_prev = f->lru_prev;
 	else
 		t->tail[c] = f->lru_prev;
 	f->lru_prev = f->lru_next = 0;
@@ -182,7 +204,7 @@ lru_append(struct dp_flow_table *t, struct dp_flow *f, unsigned c)
 	f->lru_next = 0;
 	f->lru_prev = t->tail[c];
 	if (t->tail[c])
-		t->flows[t->tail[c] - 1].lru_next = me;
+		t->hot.flows[t->tail[c] - 1].lru_next = me;
 	else
 		t->head[c] = me;
 	t->tail[c] = me;
@@ -197,12 +219,6 @@ dp_flow_key_of(const struct dp_flow_table *t, const struct dp_flow *f)
 	return key;
 }
 
-uint32_t
-dp_flow_index(const struct dp_flow_table *t, const struct dp_flow *f)
-{
-	return pos_of(t, f);
-}
-
 /* End a flow: report it, unlink it, free its key. */
 static void
 end_flow(struct dp_flow_table *t, struct dp_flow *f, enum dp_flow_end why)
@@ -215,13 +231,7 @@ end_flow(struct dp_flow_table *t, struct dp_flow *f, enum dp_flow_end why)
 	lru_unlink(t, f);
 	rte_hash_del_key(t->h, &copy);
 	t->cnt.in_use--;
-	t->generation++;
-}
-
-uint64_t
-dp_flow_generation(const struct dp_flow_table *t)
-{
-	return t->generation;
+	t->hot.generation++;
 }
 
 void
@@ -232,14 +242,14 @@ dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key **keys, ui
 
 	rte_hash_lookup_with_hash_bulk(t->h, (const void **)keys, sigs, n, pos);
 	for (unsigned i = 0; i < n; i++)
-		out[i] = pos[i] >= 0 ? &t->flows[pos[i]] : NULL;
+		out[i] = pos[i] >= 0 ? &t->hot.flows[pos[i]] : NULL;
 }
 
 struct dp_flow *
 dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig)
 {
 	int32_t pos = rte_hash_lookup_with_hash(t->h, k, sig);
-	return pos >= 0 ? &t->flows[pos] : NULL;
+	return pos >= 0 ? &t->hot.flows[pos] : NULL;
 }
 
 static bool
@@ -254,16 +264,18 @@ evict_one(struct dp_flow_table *t, uint32_t now_ms)
 	 * only its own kind. */
 	for (unsigned i = 0; i < sizeof(cheap); i++) {
 		uint32_t h = t->head[cheap[i]];
-		if (h && (best == NULL || (int32_t)(t->flows[h - 1].last_ms - best->last_ms) < 0))
-			best = &t->flows[h - 1];
+		if (h &&
+		    (best == NULL || (int32_t)(t->hot.flows[h - 1].last_ms - best->last_ms) < 0))
+			best = &t->hot.flows[h - 1];
 	}
 	if (best == NULL) {
 		for (unsigned i = 0; i < sizeof(dear); i++) {
 			uint32_t h = t->head[dear[i]];
-			if (!h || now_ms - t->flows[h - 1].last_ms < t->to.evict_idle_ms)
+			if (!h || now_ms - t->hot.flows[h - 1].last_ms < t->to.evict_idle_ms)
 				continue;
-			if (best == NULL || (int32_t)(t->flows[h - 1].last_ms - best->last_ms) < 0)
-				best = &t->flows[h - 1];
+			if (best == NULL ||
+			    (int32_t)(t->hot.flows[h - 1].last_ms - best->last_ms) < 0)
+				best = &t->hot.flows[h - 1];
 		}
 	}
 	if (best == NULL)
@@ -281,7 +293,7 @@ dp_flow_get(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig, 
 
 	*created = false;
 	if (pos >= 0)
-		return &t->flows[pos];
+		return &t->hot.flows[pos];
 	if (t->cnt.in_use >= t->capacity && !evict_one(t, now_ms)) {
 		t->cnt.insert_failed++;
 		return NULL;
@@ -291,7 +303,7 @@ dp_flow_get(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig, 
 		t->cnt.insert_failed++;
 		return NULL;
 	}
-	struct dp_flow *f = &t->flows[pos];
+	struct dp_flow *f = &t->hot.flows[pos];
 	memset(f, 0, sizeof(*f));
 	f->start_us = now_us;
 	f->last_ms = f->moved_ms = now_ms;
@@ -435,7 +447,7 @@ dp_flow_age(struct dp_flow_table *t, uint32_t now_ms, unsigned budget)
 
 	for (unsigned c = 0; c < DP_CLASS__COUNT && n < budget; c++) {
 		while (n < budget && t->head[c]) {
-			struct dp_flow *f = &t->flows[t->head[c] - 1];
+			struct dp_flow *f = &t->hot.flows[t->head[c] - 1];
 			if ((int32_t)(now_ms - f->last_ms) < 0 || now_ms - f->last_ms < t->to.ms[c])
 				break;
 			t->cnt.timeouts++;
@@ -451,7 +463,7 @@ dp_flow_flush(struct dp_flow_table *t)
 {
 	for (unsigned c = 0; c < DP_CLASS__COUNT; c++)
 		while (t->head[c])
-			end_flow(t, &t->flows[t->head[c] - 1], DP_FLOW_END_SHUTDOWN);
+			end_flow(t, &t->hot.flows[t->head[c] - 1], DP_FLOW_END_SHUTDOWN);
 }
 
 const struct dp_flow_counters *

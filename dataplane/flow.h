@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "decode.h"
 
@@ -146,6 +147,18 @@ uint64_t dp_flow_table_bytes(uint32_t capacity);
 uint32_t dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *k,
 			  unsigned *side);
 
+/* Two keys are equal: word by word, the widths dp_flow_key_make stores them in, so a key
+ * just made is read back from the store buffer (memcmp's wider loads stall on it). */
+static inline bool
+dp_flow_key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
+{
+	uint64_t u[6], v[6];
+	memcpy(u, a, sizeof(u));
+	memcpy(v, b, sizeof(v));
+	return ((u[0] ^ v[0]) | (u[1] ^ v[1]) | (u[2] ^ v[2]) | (u[3] ^ v[3]) | (u[4] ^ v[4]) |
+		(u[5] ^ v[5])) == 0;
+}
+
 /* Find a flow; NULL if none. */
 struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig);
 
@@ -157,8 +170,21 @@ struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key
 void dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key **keys, uint32_t *sigs,
 			 unsigned n, struct dp_flow **out);
 
+/*
+ * What the per-packet accessors below read: the first member of every table (flow.c),
+ * declared here so that they inline into the worker's loop.
+ */
+struct dp_flow_table_hot {
+	struct dp_flow *flows; /* the entry at each key position */
+	uint64_t generation;   /* removals so far */
+};
+
 /* Changes whenever a flow is removed (expiry, eviction, flush). */
-uint64_t dp_flow_generation(const struct dp_flow_table *t);
+static inline uint64_t
+dp_flow_generation(const struct dp_flow_table *t)
+{
+	return ((const struct dp_flow_table_hot *)(const void *)t)->generation;
+}
 
 /*
  * Find or create. *created tells which. NULL: the table is full and nothing could be
@@ -190,7 +216,11 @@ void dp_flow_flush(struct dp_flow_table *t);
 
 /* The key and position of a flow (for records and tests). */
 const struct dp_flow_key *dp_flow_key_of(const struct dp_flow_table *t, const struct dp_flow *f);
-uint32_t dp_flow_index(const struct dp_flow_table *t, const struct dp_flow *f);
+static inline uint32_t
+dp_flow_index(const struct dp_flow_table *t, const struct dp_flow *f)
+{
+	return (uint32_t)(f - ((const struct dp_flow_table_hot *)(const void *)t)->flows);
+}
 
 const struct dp_flow_counters *dp_flow_counters(const struct dp_flow_table *t);
 uint32_t dp_flow_capacity(const struct dp_flow_table *t);

@@ -875,8 +875,8 @@ fragment(struct dp_worker *w, struct dp_pkt *pk, struct rte_mbuf *m, unsigned po
 	case DP_FRAG_HELD: return V_HELD;
 	case DP_FRAG_COMPLETE: {
 		uint32_t len;
-		uint64_t bytes;
-		enum dp_dec_reason err;
+		uint64_t bytes = 0;
+		enum dp_dec_reason err = DP_DEC_OK;
 		n = dp_frag_assemble(w->frags, pk, w->scratch, &len, out, &bytes, &err);
 		enum verdict v = V_FORWARD;
 		if (err != DP_DEC_OK) {
@@ -955,7 +955,7 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 			/* Frames of one flow come in runs (both directions share the key): look a
 			 * run up once. */
 			if (nk > 0 && sig[nk] == sig[nk - 1] &&
-			    memcmp(&keys[nk], &keys[nk - 1], sizeof(keys[0])) == 0) {
+			    dp_flow_key_eq(&keys[nk], &keys[nk - 1])) {
 				slot[i] = (uint8_t)(nk - 1);
 				continue;
 			}
