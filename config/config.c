@@ -512,6 +512,16 @@ static const struct cfg_row inspect_rows[] = {
 	  .doc = "bytes per TCP direction read for identification: a flow still undecided when "
 		 "a direction has passed it (and no parser waits for more) is unknown and leaves "
 		 "inspection" },
+	{ .key = "tcp_packets",
+	  .type = CFG_UINT,
+	  .off = F(inspect.tcp_packets),
+	  .size = 4,
+	  .def = "64",
+	  .min = 0,
+	  .max = 1000000,
+	  .doc = "packets of a TCP flow (both directions, retransmissions included) read for "
+		 "identification: a flow still undecided after them (and no parser waiting for the "
+		 "rest of a message) is unknown and leaves inspection; 0: no limit but depth" },
 	{ .key = "streams",
 	  .type = CFG_UINT,
 	  .off = F(inspect.streams),

@@ -104,6 +104,7 @@ struct cfg_inspect {
 	char cache_dir[CFG_PATH_MAX]; /* compiled Hyperscan databases ("" = none) */
 	uint32_t udp_datagrams;       /* per direction, before an undecided UDP flow is unknown */
 	uint64_t depth;               /* TCP bytes per direction read before a flow is unknown */
+	uint32_t tcp_packets;         /* TCP packets (both directions) read before it is unknown */
 	uint32_t streams;             /* Hyperscan stream states per worker */
 	uint32_t heads;               /* head buffers (8 KiB) per worker */
 	uint32_t attribution;         /* attribution cache entries per worker */

@@ -197,6 +197,7 @@ dp_ident_db_build(const struct cfg_catalogue *cat, const char *cache_dir, unsign
 	}
 	db->udp_datagrams = 8;
 	db->tcp_depth = 16384;
+	db->tcp_packets = 64;
 	db->keep_packets = 16;
 	db->attr_ttl_min_us = 60ull * 1000000;
 	db->attr_ttl_max_us = 3600ull * 1000000;
@@ -640,11 +641,15 @@ dp_id_done(const struct dp_id_worker *iw, const struct dp_id_pkt *ip)
 		if (ip->proto == 17)
 			return (st->dgrams[0] > lim && st->dgrams[1] > lim) ||
 			       st->dgrams[0] + st->dgrams[1] > 3 * lim;
-		/* TCP: a direction read to the identification depth, and no parser of either
-		 * direction still gathering a message */
+		/* TCP: a direction read to the identification depth, or the flow's packets to
+		 * the packet limit (a stream that stops advancing, or advances in crumbs, is not
+		 * read forever), and no parser of either direction still gathering a message (so
+		 * a hello cut in more pieces than the limit is still read whole) */
+		uint32_t plim = iw->db->tcp_packets;
 		return ip->proto == 6 &&
 		       (st->tcp_bytes[0] >= iw->db->tcp_depth ||
-			st->tcp_bytes[1] >= iw->db->tcp_depth) &&
+			st->tcp_bytes[1] >= iw->db->tcp_depth ||
+			(plim != 0 && f->pkts[0] + f->pkts[1] >= plim)) &&
 		       st->pstate[0] != 1 && st->pstate[1] != 1;
 	}
 	if (st == NULL)

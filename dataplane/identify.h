@@ -120,6 +120,7 @@ struct dp_ident_db {
 	/* tunables */
 	uint32_t udp_datagrams; /* datagrams per direction inspected before giving up */
 	uint32_t tcp_depth;     /* TCP bytes per direction read before giving up */
+	uint32_t tcp_packets;   /* TCP packets of a flow read before giving up (0: no limit) */
 	uint32_t keep_packets;  /* packets read after a decision that keeps reading */
 	uint64_t attr_ttl_min_us, attr_ttl_max_us;
 	bool learn; /* feed the attribution cache */

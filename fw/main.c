@@ -344,6 +344,7 @@ setup_workers(struct fw_app *app)
 		cfg_diag_print(&d, stderr); /* notes: cache rebuilt, not writable */
 		db->udp_datagrams = app->cfg.inspect.udp_datagrams;
 		db->tcp_depth = (uint32_t)app->cfg.inspect.depth;
+		db->tcp_packets = app->cfg.inspect.tcp_packets;
 		db->attr_ttl_min_us = app->cfg.inspect.attribution_ttl_min_ms * 1000;
 		db->attr_ttl_max_us = app->cfg.inspect.attribution_ttl_max_ms * 1000;
 		snap->ident = db;

@@ -1381,6 +1381,31 @@ held(struct apps *a)
 	tls13_client_finish(&t, &a->rng);
 	tcp_close(a, &t);
 
+	tcp_open(a, &t, GA_TEAMS_SNI_CRUMBS, server_addr(GA_TEAMS_SNI_CRUMBS), 443);
+	t.mss = 4;
+	m.n = 0;
+	gen_tls_client_hello(&m, &h, &a->rng);
+	tcp_say(&t, true, &m);
+	t.mss = 0;
+	m.n = 0;
+	gen_tls13_server_flight(&m, &a->rng);
+	tcp_say(&t, false, &m);
+	tcp_close(a, &t);
+
+	tcp_open(a, &t, GA_BT_LATE, server_addr(GA_BT_LATE), 51413);
+	t.mss = 1;
+	m.n = 0;
+	for (unsigned i = 0; i < 40; i++)
+		gen_msg_u8(&m, 'x');
+	tcp_say(&t, true, &m);
+	t.mss = 0;
+	m.n = 0;
+	gen_msg_u8(&m, 19);
+	gen_msg_str(&m, "BitTorrent protocol");
+	gen_msg_rand(&m, &a->rng, 48);
+	tcp_say(&t, true, &m);
+	tcp_close(a, &t);
+
 	tcp_open(a, &t, GA_OPAQUE_443, server_addr(GA_OPAQUE_443), 443);
 	opaque(&m, &a->rng, 200);
 	tcp_say(&t, true, &m);

@@ -173,6 +173,12 @@ enum gen_apps_flow {
 	 * (the name is not in the first), and bytes no parser claims on tcp/443 (never decided) */
 	GA_TEAMS_SNI_SPLIT,
 	GA_OPAQUE_443,
+	/* inspect.tcp_packets: a ClientHello naming teams.microsoft.com cut into 4-byte
+	 * segments, each acknowledged (read whole however many packets it takes: its parser
+	 * is still gathering it), and a BitTorrent handshake after 40 one-byte segments of
+	 * noise (past the default 64 packets: left unknown) */
+	GA_TEAMS_SNI_CRUMBS,
+	GA_BT_LATE,
 	/* record times: three flows taking turns at the start of the capture */
 	GA_TIMED_A,
 	GA_TIMED_B,

@@ -49,9 +49,10 @@ teardown(void)
 }
 
 /* Generate a bwgen scenario and replay it with identification on: the shipped catalogue, a
- * private Hyperscan cache, correct checksums verified. Loads the flow records. */
+ * private Hyperscan cache, correct checksums verified, inspect settings added. Loads the
+ * flow records. */
 static void
-replay(const char *scenario)
+replay_with(const char *scenario, const char *inspect)
 {
 	char cfg[4096], *path, *out = NULL, *line = NULL;
 	size_t cap = 0;
@@ -69,8 +70,9 @@ replay(const char *scenario)
 		 "  cache_dir = \"%s/cache\";\n"
 		 "  streams = 8192;\n"
 		 "  heads = 1024;\n"
+		 "  %s\n"
 		 "};\n",
-		 ts_root(), dir);
+		 ts_root(), dir, inspect);
 	path = ts_write_file(dir, "bridgeward.conf", cfg);
 	cr_assert_not_null(path);
 	cr_assert_eq(ts_run(&out, "mkdir -p %s/cache && %s/bwgen %s %s/in.pcap", dir, ts_build(),
@@ -96,6 +98,12 @@ replay(const char *scenario)
 	free(line);
 	fclose(f);
 	cr_assert_gt(nrecs, 0, "no flow records in %s", logp);
+}
+
+static void
+replay(const char *scenario)
+{
+	replay_with(scenario, "");
 }
 
 /* The record of bwgen apps flow n (see tests/gen/apps.h for the addressing). */
@@ -637,6 +645,30 @@ Test(identify, file_transfers_in_clear, .init = setup, .fini = teardown, .timeou
 	/* the download is still identified as what it is */
 	cr_expect_not_null(strstr(record(GA_FILE_HTTP_EXE), "\"master\":\"http\""), "%s",
 			   record(GA_FILE_HTTP_EXE));
+}
+
+/* inspect.tcp_packets: an undecided TCP flow is read for at most that many packets, unless
+ * a parser is gathering a message (a hello in crumbs is still read whole). */
+Test(identify, tcp_packet_limit, .init = setup, .fini = teardown, .timeout = 60)
+{
+	char b[64];
+
+	replay("apps");
+	cr_expect_str_eq(str(record(GA_TEAMS_SNI_CRUMBS), "app", b, sizeof(b)), "skype_teams", "%s",
+			 record(GA_TEAMS_SNI_CRUMBS));
+	cr_expect_gt(ts_json_u64(record(GA_TEAMS_SNI_CRUMBS), "decided_after_pkts"), 64, "%s",
+		     record(GA_TEAMS_SNI_CRUMBS));
+	cr_expect_str_eq(str(record(GA_BT_LATE), "app", b, sizeof(b)), "unknown", "%s",
+			 record(GA_BT_LATE));
+	teardown();
+	setup();
+
+	/* without the limit, depth alone: the handshake after the noise is read */
+	replay_with("apps", "tcp_packets = 0;");
+	cr_expect_str_eq(str(record(GA_BT_LATE), "app", b, sizeof(b)), "bittorrent", "%s",
+			 record(GA_BT_LATE));
+	cr_expect_str_eq(str(record(GA_TEAMS_SNI_CRUMBS), "app", b, sizeof(b)), "skype_teams", "%s",
+			 record(GA_TEAMS_SNI_CRUMBS));
 }
 
 /* The catalogue's applications and categories, read from config/apps.conf: each entry's
