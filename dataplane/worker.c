@@ -751,7 +751,7 @@ static enum verdict identify(struct dp_worker *w, struct dp_flow *f, const struc
  * already looked up (NULL: look up, and create if new). npkts frames of bytes in total
  * (a datagram's fragments count each).
  */
-static enum verdict
+static inline __attribute__((always_inline)) enum verdict
 flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, uint32_t npkts,
 		 uint64_t bytes, const struct dp_flow_key *key, uint32_t sig, unsigned side,
 		 struct dp_flow *f)
