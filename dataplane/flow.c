@@ -17,15 +17,11 @@
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_byteorder.h>
-#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
 #include <rte_common.h>
 #include <rte_malloc.h>
 
 _Static_assert(sizeof(struct dp_flow) <= 64, "a flow entry is one cache line");
 _Static_assert(sizeof(struct dp_flow_key) == 48, "rte_hash compares 48-byte keys fastest");
-_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "the key words are little-endian");
 
 #define MOVE_EVERY_MS 1000
 
@@ -96,83 +92,6 @@ dp_flow_table_free(struct dp_flow_table *t)
 	rte_hash_free(t->h);
 	rte_free(t->hot.flows);
 	rte_free(t);
-}
-
-/*
- * The key is built in six 64-bit words held in registers, stored once each, and hashed from
- * the registers: building it field by field and then hashing it from memory made every
- * 8-byte CRC load wait for several narrower stores to retire (a failed store-to-load
- * forward costs more than the whole hash). The words are the key's bytes in memory order,
- * so the hash equals rte_hash_crc(key, 48, 0), what rte_hash computes for the key itself.
- */
-static inline uint32_t
-crc_word(uint64_t w, uint32_t h)
-{
-#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
-	return (uint32_t)_mm_crc32_u64(h, w); /* what rte_hash_crc_8byte does on this CPU */
-#else
-	return rte_hash_crc_8byte(w, h);
-#endif
-}
-
-static inline int
-addr_cmp6(const uint64_t a[2], const uint64_t b[2])
-{
-	uint64_t x = __builtin_bswap64(a[0]), y = __builtin_bswap64(b[0]);
-	if (x == y) {
-		x = __builtin_bswap64(a[1]);
-		y = __builtin_bswap64(b[1]);
-	}
-	return x < y ? -1 : x > y;
-}
-
-uint32_t
-dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *k, unsigned *side)
-{
-	uint64_t a0, a1 = 0, b0, b1 = 0;
-	uint32_t ports = pk->ports;
-	int c;
-
-	if (pk->addr_len == 4) {
-		uint32_t x, y;
-		memcpy(&x, pk->src, 4);
-		memcpy(&y, pk->dst, 4);
-		a0 = x;
-		b0 = y;
-		x = __builtin_bswap32(x);
-		y = __builtin_bswap32(y);
-		c = x < y ? -1 : x > y;
-	} else {
-		uint64_t a[2], b[2];
-		memcpy(a, pk->src, 16);
-		memcpy(b, pk->dst, 16);
-		c = addr_cmp6(a, b);
-		a0 = a[0], a1 = a[1], b0 = b[0], b1 = b[1];
-	}
-	if (c == 0)
-		c = (ports & 0xffff) < (ports >> 16) ? -1 : (ports & 0xffff) > (ports >> 16);
-	unsigned s = c > 0;
-	if (s) {
-		uint64_t t0 = a0, t1 = a1;
-		a0 = b0, a1 = b1, b0 = t0, b1 = t1;
-		ports = ports >> 16 | ports << 16;
-	}
-	uint64_t w4 = ports | (uint64_t)pk->vlan[0] << 32 | (uint64_t)pk->vlan[1] << 48;
-	uint64_t w5 = (uint64_t)pk->proto | (uint64_t)pk->l3 << 8 | (uint64_t)segment << 16;
-	uint8_t *o = (uint8_t *)k;
-	memcpy(o, &a0, 8);
-	memcpy(o + 8, &a1, 8);
-	memcpy(o + 16, &b0, 8);
-	memcpy(o + 24, &b1, 8);
-	memcpy(o + 32, &w4, 8);
-	memcpy(o + 40, &w5, 8);
-	*side = s;
-	uint32_t h = crc_word(a0, 0);
-	h = crc_word(a1, h);
-	h = crc_word(b0, h);
-	h = crc_word(b1, h);
-	h = crc_word(w4, h);
-	return crc_word(w5, h);
 }
 
 static inline uint32_t

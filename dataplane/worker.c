@@ -678,12 +678,10 @@ inspect_stream(void *ctx, const uint8_t *data, uint32_t len)
 /* ---- the pipeline ---- */
 
 static inline void
-clock_packet(struct dp_worker *w, const struct rte_mbuf *m, unsigned port)
+clock_packet(struct dp_worker *w, const struct rte_mbuf *m, uint64_t ts_flag, int ts_offset)
 {
-	const struct dp_shared *sh = w->sh;
-
-	if (sh->ports[port].ts_usec && (m->ol_flags & sh->ts_flag)) {
-		uint64_t ts = *RTE_MBUF_DYNFIELD(m, sh->ts_offset, uint64_t *);
+	if (m->ol_flags & ts_flag) {
+		uint64_t ts = *RTE_MBUF_DYNFIELD(m, ts_offset, uint64_t *);
 		if (unlikely(w->epoch_us == 0)) {
 			w->epoch_us = ts;
 			w->now_us = ts;
@@ -966,10 +964,13 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 	if (nk > 0)
 		dp_flow_lookup_bulk(w->flows, kp, sig, nk, found);
 	uint64_t gen = dp_flow_generation(w->flows);
+	/* frames carry capture times only from ports whose times are in microseconds */
+	uint64_t ts_flag = w->sh->ports[port].ts_usec ? w->sh->ts_flag : 0;
+	int ts_offset = w->sh->ts_offset;
 
 	for (uint16_t i = 0; i < n; i++) {
 		enum verdict v;
-		clock_packet(w, pkts[i], port); /* each frame at its own time (capture clock) */
+		clock_packet(w, pkts[i], ts_flag, ts_offset); /* each frame at its own time */
 		if (unlikely(w->holdq_head != w->holdq_tail))
 			hold_expire(w); /* held packets whose time ran out go before this one */
 		switch (kind[i]) {
