@@ -770,6 +770,10 @@ flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, ui
 	dp_flow_update(w->flows, f, pk, side, npkts, bytes, w->now_ms);
 	if (pk->payload_len > 0)
 		f->id_flags |= DP_ID_PAYLOAD;
+	/* A settled flow, most packets: counted, nothing more to read, no policy to apply. */
+	if (likely(!created && f->ictx == 0 && snap->policy == NULL) &&
+	    ((f->id_flags & DP_ID_DECIDED) || !snap->identify))
+		return V_FORWARD;
 	unsigned dir = dp_flow_dir(f, side);
 	bool inspect_tcp = pk->proto == DP_PROTO_TCP && snap->reassembly;
 	bool inspect_udp = pk->proto == DP_PROTO_UDP && snap->identify;
