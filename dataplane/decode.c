@@ -123,7 +123,7 @@ tcp_ts_only(const uint8_t *opt, uint32_t n)
 	return n == 12 && rd32(opt) == 0x0101080a;
 }
 
-static inline enum dp_dec_reason
+static inline __attribute__((always_inline)) enum dp_dec_reason
 decode_l4(const uint8_t *l4, uint32_t len, struct dp_pkt *pk)
 {
 	switch (pk->proto) {
@@ -184,7 +184,7 @@ dp_decode_l4(const uint8_t *l4, uint32_t len, struct dp_pkt *pk)
 	return decode_l4(l4, len, pk);
 }
 
-static enum dp_dec_reason
+static inline __attribute__((always_inline)) enum dp_dec_reason
 decode_ip4(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, struct dp_pkt *pk)
 {
 	if (avail < 20)
