@@ -25,6 +25,14 @@ huge=$(grep -q ' /dev/hugepages hugetlbfs ' /proc/mounts && echo yes || echo no)
 echo "mix: $mix_frames frames, average $mix_avg bytes; hugepages: $huge; ${secs} s x $rounds rounds"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 med() { printf '%s\n' "$@" | median; }
+# Round by round (each pair measured a few seconds apart, so a shift of the machine's speed
+# between rounds cancels out): "r1 r2 ... (median m)" of B/A for arrays named A and B.
+paired() { # NAME_A NAME_B
+	local -n pa=$1 pb=$2
+	local rs=() i
+	for i in "${!pa[@]}"; do rs+=("$(ratio "${pb[$i]}" "${pa[$i]}")"); done
+	echo "${rs[*]} (median $(med "${rs[@]}"))"
+}
 
 noid='s/identify = true/identify = false/'
 off=$(variant off -e 's/track = true/track = false/')
@@ -103,4 +111,8 @@ echo "== 6. attribution cache design"
 	printf '| handshake + teardown frames/s (6 per session) | %.0f | %.0f | %s |\n' "$hs_off" "$hs_on" "$(ratio "$hs_on" "$hs_off")"
 	printf '| full inspection vs testpmd io | %.0f | %.0f | %s |\n' "$tp5m" "$bw5m" "$(ratio "$bw5m" "$tp5m")"
 	printf '| full inspection vs ndpiReader (same capture) | %.0f | %.0f | %s |\n' "$nd5m" "$bw5m" "$(ratio "$bw5m" "$nd5m")"
+	echo
+	echo "Round by round: forwarding $(paired tp bw); tracking $(paired a b);" \
+		"+ reassembly $(paired a c); + retention $(paired a d);" \
+		"full inspection vs testpmd $(paired tp5 bw5)."
 } | tee "$bench/results.md"

@@ -1362,35 +1362,37 @@ files(struct apps *a)
 	tcp_close(a, &t);
 }
 
-/* Flows whose deciding bytes come in several segments (policy.hold). */
+/* A TLS 1.3 session naming teams.microsoft.com whose ClientHello is cut into mss-byte
+ * segments; finish: the client's last flight too. */
 static void
-held(struct apps *a)
+teams_hello_in_pieces(struct apps *a, unsigned f, size_t mss, bool finish)
 {
 	struct gen_hello h = { .sni = "teams.microsoft.com", .alpn = "h2" };
 	struct gen_msg m = { .n = 0 };
 	struct gen_tcp t;
 
-	tcp_open(a, &t, GA_TEAMS_SNI_SPLIT, server_addr(GA_TEAMS_SNI_SPLIT), 443);
-	t.mss = 100;
+	tcp_open(a, &t, f, server_addr(f), 443);
+	t.mss = mss;
 	gen_tls_client_hello(&m, &h, &a->rng);
 	tcp_say(&t, true, &m);
 	t.mss = 0;
 	m.n = 0;
 	gen_tls13_server_flight(&m, &a->rng);
 	tcp_say(&t, false, &m);
-	tls13_client_finish(&t, &a->rng);
+	if (finish)
+		tls13_client_finish(&t, &a->rng);
 	tcp_close(a, &t);
+}
 
-	tcp_open(a, &t, GA_TEAMS_SNI_CRUMBS, server_addr(GA_TEAMS_SNI_CRUMBS), 443);
-	t.mss = 4;
-	m.n = 0;
-	gen_tls_client_hello(&m, &h, &a->rng);
-	tcp_say(&t, true, &m);
-	t.mss = 0;
-	m.n = 0;
-	gen_tls13_server_flight(&m, &a->rng);
-	tcp_say(&t, false, &m);
-	tcp_close(a, &t);
+/* Flows whose deciding bytes come in several segments (policy.hold, inspect.tcp_packets). */
+static void
+held(struct apps *a)
+{
+	struct gen_msg m = { .n = 0 };
+	struct gen_tcp t;
+
+	teams_hello_in_pieces(a, GA_TEAMS_SNI_SPLIT, 100, true);
+	teams_hello_in_pieces(a, GA_TEAMS_SNI_CRUMBS, 4, false);
 
 	tcp_open(a, &t, GA_BT_LATE, server_addr(GA_BT_LATE), 51413);
 	t.mss = 1;
