@@ -16,7 +16,6 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
-#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
 
@@ -94,12 +93,6 @@ dp_flow_table_free(struct dp_flow_table *t)
 	rte_free(t);
 }
 
-static inline uint32_t
-pos_of(const struct dp_flow_table *t, const struct dp_flow *f)
-{
-	return (uint32_t)(f - t->hot.flows);
-}
-
 static void
 lru_unlink(struct dp_flow_table *t, struct dp_flow *f)
 {
@@ -118,7 +111,7 @@ lru_unlink(struct dp_flow_table *t, struct dp_flow *f)
 static void
 lru_append(struct dp_flow_table *t, struct dp_flow *f, unsigned c)
 {
-	uint32_t me = pos_of(t, f) + 1;
+	uint32_t me = dp_flow_index(t, f) + 1;
 	f->lru_class = (uint8_t)c;
 	f->lru_next = 0;
 	f->lru_prev = t->tail[c];
@@ -133,7 +126,7 @@ const struct dp_flow_key *
 dp_flow_key_of(const struct dp_flow_table *t, const struct dp_flow *f)
 {
 	void *key = NULL;
-	if (rte_hash_get_key_with_position(t->h, (int32_t)pos_of(t, f), &key) != 0)
+	if (rte_hash_get_key_with_position(t->h, (int32_t)dp_flow_index(t, f), &key) != 0)
 		return NULL;
 	return key;
 }

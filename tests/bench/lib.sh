@@ -19,7 +19,11 @@ make_mix() {
 	mix_avg=$(capinfos -z -M "$mix" | awk '/Average packet size/ {print $4}')
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+# The median of the numbers on stdin; FORMAT (printf, default whole numbers) for the mean of
+# the middle two.
+median() { # [FORMAT]
+	sort -g | awk -v f="${1:-%.0f}" '{a[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else printf f "\n", (a[NR/2]+a[NR/2+1])/2}'
+}
 
 # testpmd io forwarding, one forwarding core; prints the median Rx-pps of port 0 once
 # the replay is in memory (samples after the first WARM seconds).

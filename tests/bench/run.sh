@@ -31,8 +31,7 @@ paired() { # NAME_A NAME_B
 	local -n pa=$1 pb=$2
 	local rs=() i
 	for i in "${!pa[@]}"; do rs+=("$(ratio "${pb[$i]}" "${pa[$i]}")"); done
-	echo "${rs[*]} (median $(printf '%s\n' "${rs[@]}" | sort -g |
-		awk '{a[NR]=$1} END {printf "%.2f", NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'))"
+	echo "${rs[*]} (median $(printf '%s\n' "${rs[@]}" | median %.2f))"
 }
 
 noid='s/identify = true/identify = false/'

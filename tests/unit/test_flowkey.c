@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * dataplane/flow.c dp_flow_key_make: both directions of a flow make one key, and the hash
+ * dp_flow_key_make (dataplane/flow.h): both directions of a flow make one key, and the hash
  * it returns is the flow table's own hash of that key (rte_hash_crc over the key), which
  * the table recomputes whenever it is given a key without its signature.
  */
