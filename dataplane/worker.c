@@ -22,6 +22,7 @@
 #include "worker.h"
 
 #include "attrib.h"
+#include "decode_fast.h"
 #include "reject.h"
 
 #include <stdio.h>
@@ -947,8 +948,9 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 		struct rte_mbuf *m = pkts[i];
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		enum dp_dec_reason err = dp_decode(rte_pktmbuf_mtod(m, const uint8_t *),
-						   rte_pktmbuf_data_len(m), &snap->decode, &pk[i]);
+		enum dp_dec_reason err =
+			dp_decode_inline(rte_pktmbuf_mtod(m, const uint8_t *),
+					 rte_pktmbuf_data_len(m), &snap->decode, &pk[i]);
 		if (unlikely(err != DP_DEC_OK)) {
 			DP_CNT_INC(w->wc.decode[err]);
 			if (snap->invalid_drop) {
