@@ -152,9 +152,13 @@ dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key **keys, ui
 {
 	int32_t pos[RTE_HASH_LOOKUP_BULK_MAX];
 
-	rte_hash_lookup_with_hash_bulk(t->h, (const void **)keys, sigs, n, pos);
-	for (unsigned i = 0; i < n; i++)
-		out[i] = pos[i] >= 0 ? &t->hot.flows[pos[i]] : NULL;
+	/* rte_hash takes at most RTE_HASH_LOOKUP_BULK_MAX keys a call (and does not check) */
+	for (unsigned b = 0; b < n; b += RTE_HASH_LOOKUP_BULK_MAX) {
+		unsigned m = RTE_MIN(n - b, (unsigned)RTE_HASH_LOOKUP_BULK_MAX);
+		rte_hash_lookup_with_hash_bulk(t->h, (const void **)(keys + b), sigs + b, m, pos);
+		for (unsigned i = 0; i < m; i++)
+			out[b + i] = pos[i] >= 0 ? &t->hot.flows[pos[i]] : NULL;
+	}
 }
 
 struct dp_flow *

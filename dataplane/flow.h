@@ -245,7 +245,7 @@ dp_flow_key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
 struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig);
 
 /*
- * Find n flows at once (n <= 64; rte_hash pipelines the memory accesses). out[i] is NULL
+ * Find n flows at once (rte_hash pipelines the memory accesses, 64 at a time). out[i] is NULL
  * for keys not in the table. Results stay valid until a flow is removed: compare
  * dp_flow_generation() before and after to know.
  */

@@ -39,7 +39,7 @@
 
 #define DP_MAX_PORTS   16
 #define DP_MAX_WORKERS 16
-#define DP_MAX_BURST   64u
+#define DP_MAX_BURST   128u
 #define DP_TXBUF_SIZE  (2 * DP_MAX_BURST)
 
 struct rte_ring;

@@ -25,8 +25,9 @@ median() { # [FORMAT]
 	sort -g | awk -v f="${1:-%.0f}" '{a[NR]=$1} END {if (NR==0) print 0; else if (NR%2) print a[(NR+1)/2]; else printf f "\n", (a[NR/2]+a[NR/2+1])/2}'
 }
 
-# testpmd io forwarding, one forwarding core; prints the median Rx-pps of port 0 once
-# the replay is in memory (samples after the first WARM seconds).
+# testpmd io forwarding, one forwarding core, bursts of 64 frames like bridgeward's default
+# bridge.burst; prints the median Rx-pps of port 0 once the replay is in memory (samples
+# after the first WARM seconds).
 run_testpmd() { # SECONDS DEVARGS_RX DEVARGS_TX
 	local r
 	# a run that reported no rate (testpmd still loading the capture) is run again
@@ -41,7 +42,7 @@ run_testpmd_once() { # SECONDS DEVARGS_RX DEVARGS_TX
 	local secs=$1 rx=$2 tx=$3 log=$bench/testpmd.log
 	timeout -s INT $((secs + 4)) dpdk-testpmd -l 0,1 --main-lcore 0 --no-pci --vdev "$rx" \
 		--vdev "$tx" --file-prefix bwbench-tp --log-level=*:warning -- --forward-mode=io \
-		--nb-cores=1 --stats-period=1 --burst=32 --total-num-mbufs=131072 >"$log" 2>&1 || true
+		--nb-cores=1 --stats-period=1 --burst=64 --total-num-mbufs=131072 >"$log" 2>&1 || true
 	grep -A8 'statistics for port 0' "$log" | awk '/Rx-pps:/ {print $2}' | tail -n +4 | head -n "$secs" | median
 }
 

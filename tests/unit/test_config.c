@@ -14,7 +14,7 @@ Test(config, shipped_config_loads)
 	char path[512];
 	snprintf(path, sizeof(path), "%s/config/bridgeward.conf", ts_root());
 	cr_assert_eq(cfg_config_load(path, &c, &d), 0, "%s", d.msg[0]);
-	cr_assert_eq(c.bridge.burst, 32);
+	cr_assert_eq(c.bridge.burst, 64);
 	cr_assert_eq(c.bridge.link_poll_ms, 100);
 }
 
@@ -34,7 +34,7 @@ Test(config, errors_name_file_and_line)
 				       "c.conf", &c, &d),
 		-1);
 	cr_assert_eq(d.n, 3);
-	cr_assert_str_eq(d.msg[0], "c.conf:2: 'burst' = 500 is out of range 1..64");
+	cr_assert_str_eq(d.msg[0], "c.conf:2: 'burst' = 500 is out of range 1..128");
 	cr_assert_str_eq(d.msg[1], "c.conf:3: 'link_propagation' must be a boolean");
 	cr_assert_str_eq(d.msg[2], "c.conf:5: unknown key 'logs' in config (did you mean 'log'?)");
 }

@@ -353,6 +353,39 @@ Test(pipeline, idle_flows_time_out, .init = setup)
 	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 2);
 }
 
+static void
+setup_big_burst(void)
+{
+	limits();
+	lim.flows = 256;
+	snap.burst = DP_MAX_BURST;
+	start();
+}
+
+/* A burst of the largest size with more distinct flows than rte_hash looks up in one call
+ * (64): before the lookups were split, the worker crashed in rte_hash. */
+Test(pipeline, largest_burst_of_distinct_flows, .init = setup_big_burst)
+{
+	uint8_t d[8] = { 0 }, f[GEN_MAX_FRAME];
+	cr_assert_geq(DP_MAX_BURST, 100);
+	for (unsigned i = 0; i < DP_MAX_BURST; i++) {
+		/* 100 flows, then the first ones again */
+		struct gen_pkt p = udp4((uint16_t)(2000 + i % 100), d, sizeof(d));
+		send_frame(0, f, gen_build(f, &p), 1);
+	}
+	cr_assert_eq(dp_worker_poll(&w, &snap), DP_MAX_BURST, "one poll takes the whole burst");
+	uint32_t lens[DP_MAX_BURST];
+	cr_assert_eq(wire(1, lens, DP_MAX_BURST, NULL), DP_MAX_BURST);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 100);
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[128];
+	unsigned n = records(ev, 128), twice = 0;
+	cr_assert_eq(n, 100);
+	for (unsigned i = 0; i < n; i++)
+		twice += ev[i].pkts[0] == 2;
+	cr_assert_eq(twice, DP_MAX_BURST - 100, "repeated flows were found, not created again");
+}
+
 Test(pipeline, full_table_evicts_the_oldest_half_open_flow, .init = setup_long_timeouts)
 {
 	uint8_t d[8] = { 0 };
