@@ -72,7 +72,7 @@ decode_ip6(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, s
 		return DP_DEC_IP6_TRUNC;
 	if ((ip[0] >> 4) != 6)
 		return DP_DEC_IP6_VERSION;
-	uint32_t plen = rd16(ip + 4);
+	uint32_t plen = dp_rd16(ip + 4);
 	if (40 + plen > avail)
 		return DP_DEC_IP6_LEN;
 	pk->l3 = 6;
@@ -111,7 +111,7 @@ decode_ip6(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, s
 				return DP_DEC_IP6_EXT_CHAIN;
 			if (off + 8 > end)
 				return DP_DEC_IP6_EXT_TRUNC;
-			uint16_t fo = rd16(ip + off + 2);
+			uint16_t fo = dp_rd16(ip + off + 2);
 			uint32_t foff = (uint32_t)(fo >> 3) * 8;
 			bool more = (fo & 1) != 0;
 			uint8_t next = ip[off];
@@ -125,7 +125,7 @@ decode_ip6(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, s
 			pk->is_frag = true;
 			pk->frag_more = more;
 			pk->frag_off = foff;
-			pk->frag_id = rd32(ip + off + 4);
+			pk->frag_id = dp_rd32(ip + off + 4);
 			pk->frag_hdr_len = off + 8;
 			pk->frag_data_len = end - (off + 8);
 			pk->l4_off = pk->l3_off + off + 8;
@@ -155,9 +155,9 @@ dp_decode_other(const uint8_t *frame, uint32_t len, uint16_t et, const struct dp
 			return DP_DEC_VLAN_DEPTH;
 		if (off + 6 > len)
 			return DP_DEC_VLAN_TRUNC;
-		pk->vlan[pk->nvlan++] = rd16(frame + off + 2) & 0x0fff;
+		pk->vlan[pk->nvlan++] = dp_rd16(frame + off + 2) & 0x0fff;
 		off += 4;
-		et = rd16(frame + off);
+		et = dp_rd16(frame + off);
 	}
 	pk->ethertype = et;
 	pk->l3_off = (uint16_t)(off + 2);
@@ -167,7 +167,7 @@ dp_decode_other(const uint8_t *frame, uint32_t len, uint16_t et, const struct dp
 		const uint8_t *h = frame + pk->l3_off;
 		if (pk->l3_off + 8u > len || h[0] != 0x11 || h[1] != 0)
 			return DP_DEC_PPPOE_TRUNC;
-		uint16_t ppp = rd16(h + 6);
+		uint16_t ppp = dp_rd16(h + 6);
 		pk->l3_off = (uint16_t)(pk->l3_off + 8);
 		if (ppp == 0x0021)
 			et = 0x0800;

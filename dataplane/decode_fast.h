@@ -14,6 +14,7 @@
 #include <rte_branch_prediction.h>
 
 #include "decode.h"
+#include "wire.h"
 
 /* Walk TCP or IPv4 options (n bytes at p): false when one is malformed. */
 bool dp_options_ok(const uint8_t *p, uint32_t n);
@@ -22,24 +23,12 @@ bool dp_options_ok(const uint8_t *p, uint32_t n);
 enum dp_dec_reason dp_decode_other(const uint8_t *frame, uint32_t len, uint16_t et,
 				   const struct dp_decode_cfg *cfg, struct dp_pkt *pk);
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Source and destination port (the first four bytes of TCP and UDP) as dp_pkt.ports: one
  * store, so that the one load of both that builds the flow key is forwarded from it. */
 static inline uint32_t
 ports_of(const uint8_t *l4)
 {
-	return (uint32_t)rd16(l4) | (uint32_t)rd16(l4 + 2) << 16;
+	return (uint32_t)dp_rd16(l4) | (uint32_t)dp_rd16(l4 + 2) << 16;
 }
 
 /* RFC 1071 sum over the header in 32-bit words (hlen is a multiple of 4); 0 when valid.
@@ -75,7 +64,7 @@ ip4_csum(const uint8_t *h, uint32_t hlen)
 static inline bool
 tcp_ts_only(const uint8_t *opt, uint32_t n)
 {
-	return n == 12 && rd32(opt) == 0x0101080a;
+	return n == 12 && dp_rd32(opt) == 0x0101080a;
 }
 
 static inline __attribute__((always_inline)) enum dp_dec_reason
@@ -92,10 +81,10 @@ decode_l4(const uint8_t *l4, uint32_t len, struct dp_pkt *pk)
 		    !dp_options_ok(l4 + 20, doff - 20))
 			return DP_DEC_TCP_OPT;
 		pk->ports = ports_of(l4);
-		pk->seq = rd32(l4 + 4);
-		pk->ack = rd32(l4 + 8);
+		pk->seq = dp_rd32(l4 + 4);
+		pk->ack = dp_rd32(l4 + 8);
 		pk->tcp_flags = l4[13];
-		pk->window = rd16(l4 + 14);
+		pk->window = dp_rd16(l4 + 14);
 		pk->payload = l4 + doff;
 		pk->payload_len = len - doff;
 		return DP_DEC_OK;
@@ -103,7 +92,7 @@ decode_l4(const uint8_t *l4, uint32_t len, struct dp_pkt *pk)
 	case DP_PROTO_UDP: {
 		if (len < 8)
 			return DP_DEC_UDP_TRUNC;
-		uint32_t ulen = rd16(l4 + 4);
+		uint32_t ulen = dp_rd16(l4 + 4);
 		if (ulen < 8 || ulen > len)
 			return DP_DEC_UDP_LEN;
 		pk->ports = ports_of(l4);
@@ -121,7 +110,7 @@ decode_l4(const uint8_t *l4, uint32_t len, struct dp_pkt *pk)
 		 * two directions meet in one flow. Other messages have none. */
 		bool echo = pk->proto == DP_PROTO_ICMP ? (l4[0] == 8 || l4[0] == 0)
 						       : (l4[0] == 128 || l4[0] == 129);
-		pk->sport = pk->dport = echo ? rd16(l4 + 4) : 0;
+		pk->sport = pk->dport = echo ? dp_rd16(l4 + 4) : 0;
 		pk->payload = l4 + 8;
 		pk->payload_len = len - 8;
 		return DP_DEC_OK;
@@ -143,7 +132,7 @@ decode_ip4(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, s
 	uint32_t hlen = (uint32_t)(ip[0] & 15) * 4;
 	if (hlen < 20 || hlen > avail)
 		return DP_DEC_IP4_HLEN;
-	uint32_t tot = rd16(ip + 2);
+	uint32_t tot = dp_rd16(ip + 2);
 	if (tot < hlen || tot > avail)
 		return DP_DEC_IP4_LEN;
 	if (!cfg->ip4_csum_checked && ip4_csum(ip, hlen) != 0)
@@ -157,12 +146,12 @@ decode_ip4(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, s
 	pk->proto = ip[9];
 	pk->l3_len = tot;
 	pk->l4_off = pk->l3_off + hlen;
-	uint16_t fo = rd16(ip + 6);
+	uint16_t fo = dp_rd16(ip + 6);
 	if ((fo & 0x3fff) != 0) {
 		pk->is_frag = true;
 		pk->frag_more = (fo & 0x2000) != 0;
 		pk->frag_off = (uint32_t)(fo & 0x1fff) * 8;
-		pk->frag_id = rd16(ip + 4);
+		pk->frag_id = dp_rd16(ip + 4);
 		pk->frag_hdr_len = hlen;
 		pk->frag_data_len = tot - hlen;
 		if (pk->frag_off + pk->frag_data_len > 65535)
@@ -190,7 +179,7 @@ dp_decode_inline(const uint8_t *frame, uint32_t len, const struct dp_decode_cfg 
 	pk->is_frag = false;
 	if (len < 14)
 		return DP_DEC_ETH_TRUNC;
-	uint16_t et = rd16(frame + 12);
+	uint16_t et = dp_rd16(frame + 12);
 	if (likely(et == 0x0800)) { /* untagged IPv4, the usual frame */
 		pk->ethertype = et;
 		pk->l3_off = 14;

@@ -9,14 +9,10 @@
  */
 #include "dns.h"
 
+#include "wire.h"
+
 #include <ctype.h>
 #include <string.h>
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 /* Read a name at *off; on return *off is past the name in the message (not past jumps). */
 static bool
@@ -73,20 +69,20 @@ dp_dns_parse(const uint8_t *p, uint32_t len, struct dp_dns *out)
 	memset(out, 0, sizeof(*out));
 	if (len < 12)
 		return DP_PARSE_NO;
-	uint16_t flags = rd16(p + 2), qd = rd16(p + 4), an = rd16(p + 6), ns = rd16(p + 8),
-		 ar = rd16(p + 10);
+	uint16_t flags = dp_rd16(p + 2), qd = dp_rd16(p + 4), an = dp_rd16(p + 6),
+		 ns = dp_rd16(p + 8), ar = dp_rd16(p + 10);
 	if (((flags >> 11) & 0xf) != 0 || qd != 1 || an > 256 || ns > 256 || ar > 256)
 		return DP_PARSE_NO;
 	if (!(flags & 0x8000) && an != 0)
 		return DP_PARSE_NO; /* a query carries no answers */
-	out->id = rd16(p);
+	out->id = dp_rd16(p);
 	out->response = (flags & 0x8000) != 0;
 	out->rcode = flags & 0xf;
 	if (!name(p, len, &off, out->qname, sizeof(out->qname)) || out->qname[0] == '\0' ||
 	    off + 4 > len)
 		return DP_PARSE_NO;
-	out->qtype = rd16(p + off);
-	uint16_t qclass = rd16(p + off + 2);
+	out->qtype = dp_rd16(p + off);
+	uint16_t qclass = dp_rd16(p + off + 2);
 	if (qclass != 1 && qclass != 255 && (qclass & 0x7fff) != 1)
 		return DP_PARSE_NO;
 	off += 4;
@@ -94,8 +90,8 @@ dp_dns_parse(const uint8_t *p, uint32_t len, struct dp_dns *out)
 		char owner[DP_NAME_MAX];
 		if (!name(p, len, &off, owner, sizeof(owner)) || off + 10 > len)
 			break;
-		uint16_t type = rd16(p + off), rdlen = rd16(p + off + 8);
-		uint32_t ttl = (uint32_t)rd16(p + off + 4) << 16 | rd16(p + off + 6);
+		uint16_t type = dp_rd16(p + off), rdlen = dp_rd16(p + off + 8);
+		uint32_t ttl = (uint32_t)dp_rd16(p + off + 4) << 16 | dp_rd16(p + off + 6);
 		off += 10;
 		if (off + rdlen > len)
 			break;

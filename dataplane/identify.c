@@ -50,6 +50,7 @@
 #include "shapes.h"
 #include "stun.h"
 #include "tls.h"
+#include "wire.h"
 
 /* ---- names ---- */
 
@@ -755,12 +756,6 @@ web_port(uint16_t p)
 	return p == 80 || p == 443 || p == 8080 || p == 8443;
 }
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* OpenVPN over TCP: the first packet (after its 2-byte length) is a hard reset. */
 static bool
 openvpn_tcp_start(const uint8_t *d, uint32_t n)
@@ -768,7 +763,7 @@ openvpn_tcp_start(const uint8_t *d, uint32_t n)
 	struct dp_openvpn o;
 	if (n < 3)
 		return false;
-	uint32_t l = rd16(d);
+	uint32_t l = dp_rd16(d);
 	return l >= 14 && l <= 1600 && dp_openvpn_msg(d + 2, n - 2 < l ? n - 2 : l, &o) &&
 	       o.key == 0 && dp_openvpn_reset(o.op) && (n - 2 >= l || n - 2 >= 9);
 }
@@ -829,7 +824,7 @@ openvpn_tcp(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *b, uin
 	bool have = false;
 
 	while (off + 2 <= n) {
-		uint32_t l = rd16(b + off);
+		uint32_t l = dp_rd16(b + off);
 		if (l < 14 || l > 1600)
 			return 1;
 		if (off + 2 + l > n)
@@ -1314,12 +1309,6 @@ dns_message(struct dp_id_worker *iw, struct dp_id_pkt *ip, const struct dp_dns *
 		dns_learn(iw, ip, m, p->app);
 }
 
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static inline uint64_t
 le64(const uint8_t *p)
 {
@@ -1365,7 +1354,7 @@ udp_shapes(struct dp_id_worker *iw, struct dp_id_pkt *ip, const uint8_t *p, uint
 				return true;
 			}
 			if (wt == 4) {
-				uint32_t idx = rd32(p + 4);
+				uint32_t idx = dp_rd32(p + 4);
 				uint64_t ctr = le64(p + 8);
 				if (st->cand_kind == DP_CAND_WG_DATA && (st->cand_n & (1u << d)) &&
 				    st->cand_a[d] == idx && ctr > st->cand_b[d] &&

@@ -7,13 +7,9 @@
  */
 #include "shapes.h"
 
-#include <string.h>
+#include "wire.h"
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+#include <string.h>
 
 enum dp_parse
 dp_ssh_banner(const uint8_t *p, uint32_t len, char *software, unsigned cap)
@@ -70,12 +66,6 @@ dp_bt_handshake(const uint8_t *p, uint32_t len)
 	return len < 20 ? DP_PARSE_MORE : DP_PARSE_OK;
 }
 
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A KRPC message (BEP 5): a bencoded dictionary that opens with one of its keys ("a", "r",
  * "e", "ip", "t", "v") and carries the message type "1:y1:q", "1:y1:r" or "1:y1:e". */
 bool
@@ -102,7 +92,7 @@ dp_bt_utp(const uint8_t *p, uint32_t len, struct dp_utp *u)
 	if (version != 1 || type > 4)
 		return false;
 	/* bytes 4-7 are the STUN magic cookie in STUN: not uTP */
-	if (rd32(p + 4) == 0x2112a442u)
+	if (dp_rd32(p + 4) == 0x2112a442u)
 		return false;
 	/* the extension chain: (next, length, data) until next is 0 (BEP 29) */
 	uint32_t off = 20;
@@ -115,7 +105,7 @@ dp_bt_utp(const uint8_t *p, uint32_t len, struct dp_utp *u)
 			return false;
 		off += 2 + el;
 	}
-	uint32_t wnd = rd32(p + 12);
+	uint32_t wnd = dp_rd32(p + 12);
 	bool payload = off < len;
 	switch (type) {
 	case 0: /* ST_DATA */
@@ -130,9 +120,9 @@ dp_bt_utp(const uint8_t *p, uint32_t len, struct dp_utp *u)
 	default: /* ST_FIN, ST_RESET */ break;
 	}
 	u->type = type;
-	u->conn = rd16(p + 2);
-	u->ts = rd32(p + 4);
-	u->seq = rd16(p + 16);
+	u->conn = dp_rd16(p + 2);
+	u->ts = dp_rd32(p + 4);
+	u->seq = dp_rd16(p + 16);
 	return true;
 }
 
@@ -194,14 +184,14 @@ dp_rdp_request(const uint8_t *p, uint32_t len, char *cookie, unsigned cap)
 									: DP_PARSE_NO;
 	if (p[0] != 3 || p[1] != 0)
 		return DP_PARSE_NO;
-	uint16_t tl = rd16(p + 2);
+	uint16_t tl = dp_rd16(p + 2);
 	if (tl < 11 || tl > 1024)
 		return DP_PARSE_NO;
 	if (len < 11)
 		return DP_PARSE_MORE;
 	/* X.224 (ITU-T X.224 §13.3): length indicator covering the rest of the TPKT, CR
 	 * (0xE0) with DST-REF 0 and class 0 */
-	if (p[4] + 5u != tl || p[5] != 0xe0 || rd16(p + 6) != 0 || (p[10] & 0xf0) != 0)
+	if (p[4] + 5u != tl || p[5] != 0xe0 || dp_rd16(p + 6) != 0 || (p[10] & 0xf0) != 0)
 		return DP_PARSE_NO;
 	if (len < tl)
 		return DP_PARSE_MORE;
@@ -239,12 +229,12 @@ dp_rdpudp_syn(const uint8_t *p, uint32_t len)
 {
 	/* RDPUDP_FBACK_HEADER-less SYN: snSourceAck (-1), uReceiveWindowSize, uFlags, then
 	 * RDPUDP_SYNDATA_PAYLOAD: snInitialSequenceNumber, uUpStreamMtu, uDownStreamMtu */
-	if (len != 1232 || rd32(p) != 0xffffffffu)
+	if (len != 1232 || dp_rd32(p) != 0xffffffffu)
 		return false;
-	uint16_t flags = rd16(p + 6);
+	uint16_t flags = dp_rd16(p + 6);
 	if (!(flags & 0x0001) || (flags & 0x0004))
 		return false;
-	uint16_t up = rd16(p + 12), down = rd16(p + 14);
+	uint16_t up = dp_rd16(p + 12), down = dp_rd16(p + 14);
 	return up >= 1132 && up <= 1232 && down >= 1132 && down <= 1232;
 }
 
@@ -257,16 +247,16 @@ dp_rdpudp_hdr(const uint8_t *p, uint32_t len, uint32_t *ack, uint32_t *seq, bool
 	 * snSourceStart). Flags beyond those defined (0xE000) do not occur. */
 	if (len < 8)
 		return false;
-	uint16_t flags = rd16(p + 6);
+	uint16_t flags = dp_rd16(p + 6);
 	if (flags & 0xe000)
 		return false;
-	*ack = rd32(p);
+	*ack = dp_rd32(p);
 	*has_seq = false;
 	uint32_t off = 8;
 	if (flags & 0x0004) {
 		if (off + 2 > len)
 			return false;
-		uint32_t n = rd16(p + off);
+		uint32_t n = dp_rd16(p + off);
 		off += (2 + n + 3) & ~3u;
 		if (off > len)
 			return false;
@@ -276,7 +266,7 @@ dp_rdpudp_hdr(const uint8_t *p, uint32_t len, uint32_t *ack, uint32_t *seq, bool
 	if (flags & 0x0008) {
 		if (off + 8 > len)
 			return false;
-		*seq = rd32(p + off);
+		*seq = dp_rd32(p + off);
 		*has_seq = true;
 	}
 	return off <= len;
@@ -304,7 +294,7 @@ dp_rtcp(const uint8_t *p, uint32_t len)
 		return false;
 	if (p[1] < 200 || p[1] > 206)
 		return false;
-	return (rd16(p + 2) + 1u) * 4 <= len;
+	return (dp_rd16(p + 2) + 1u) * 4 <= len;
 }
 
 bool
@@ -315,8 +305,8 @@ dp_dtls(const uint8_t *p, uint32_t len)
 	uint8_t ct = p[0];
 	if (!((ct >= 20 && ct <= 23) || ct == 25))
 		return false;
-	uint16_t v = rd16(p + 1);
+	uint16_t v = dp_rd16(p + 1);
 	if (v != 0xfeff && v != 0xfefd && v != 0xfefc)
 		return false;
-	return rd16(p + 11) + 13u <= len;
+	return dp_rd16(p + 11) + 13u <= len;
 }

@@ -9,21 +9,11 @@
  */
 #include "stun.h"
 
+#include "wire.h"
+
 #include <string.h>
 
 #define COOKIE 0x2112a442u
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 bool
 dp_stun_has(const struct dp_stun *s, uint16_t t)
@@ -48,7 +38,7 @@ address(struct dp_stun *out, uint16_t attr, const uint8_t *v, uint16_t vl, bool 
 	memset(a, 0, sizeof(*a));
 	a->attr = attr;
 	a->family = alen == 4 ? 4 : 6;
-	a->port = rd16(v + 2);
+	a->port = dp_rd16(v + 2);
 	memcpy(a->addr, v + 4, alen);
 	if (xor) {
 		/* XOR with the cookie (port: its top 16 bits), IPv6 also with the transaction id */
@@ -90,7 +80,7 @@ classic_type(uint16_t t)
 static bool
 attr_fits(const uint8_t *a, const uint8_t *end)
 {
-	return end - a >= 4 && (uint32_t)(end - a - 4) >= rd16(a + 2);
+	return end - a >= 4 && (uint32_t)(end - a - 4) >= dp_rd16(a + 2);
 }
 
 static void
@@ -135,7 +125,7 @@ parse(const uint8_t *p, uint32_t len, bool exact, bool unwrap, struct dp_stun *o
 	memset(out, 0, sizeof(*out));
 	/* [MS-TURN] 2.2.3 multiplexed TURN: FF10, length of the rest, 8-byte session id */
 	if (unwrap && exact && len >= 12 + 20 && p[0] == 0xff && p[1] == 0x10 &&
-	    rd16(p + 2) + 4u == len) {
+	    dp_rd16(p + 2) + 4u == len) {
 		enum dp_parse r = parse(p + 12, len - 12, true, false, out);
 		out->ms_mux = r == DP_PARSE_OK;
 		out->ms |= out->ms_mux;
@@ -146,31 +136,31 @@ parse(const uint8_t *p, uint32_t len, bool exact, bool unwrap, struct dp_stun *o
 	}
 	if (len < 20 || (p[0] & 0xc0) != 0)
 		return DP_PARSE_NO;
-	uint16_t type = rd16(p), mlen = rd16(p + 2);
+	uint16_t type = dp_rd16(p), mlen = dp_rd16(p + 2);
 	if (type == 0 || 20u + mlen > len || (exact && 20u + mlen != len))
 		return DP_PARSE_NO;
 	if ((mlen & 3) != 0 && 20u + mlen != len)
 		return DP_PARSE_NO;
 	out->type = type;
 	out->length = mlen;
-	out->cookie = rd32(p + 4) == COOKIE;
+	out->cookie = dp_rd32(p + 4) == COOKIE;
 	const uint8_t *a = p + 20, *end = p + 20 + mlen;
 	if (!out->cookie) {
 		/* MS-TURN Data indications carry no cookie but open with the MAGIC-COOKIE
 		 * attribute ([MS-TURN] 2.2.2.1: type 0x000F, value 0x72C64BC6) */
-		bool ms_cookie = mlen >= 8 && rd16(a) == 0x000f && rd16(a + 2) == 4 &&
-				 rd32(a + 4) == 0x72c64bc6u;
+		bool ms_cookie = mlen >= 8 && dp_rd16(a) == 0x000f && dp_rd16(a + 2) == 4 &&
+				 dp_rd32(a + 4) == 0x72c64bc6u;
 		if (!ms_cookie && (!classic_type(type) || mlen == 0))
 			return DP_PARSE_NO;
 	}
 	while (a < end) {
 		if (!attr_fits(a, end))
 			return DP_PARSE_NO;
-		uint16_t t = rd16(a), vl = rd16(a + 2);
+		uint16_t t = dp_rd16(a), vl = dp_rd16(a + 2);
 		const uint8_t *v = a + 4;
 		/* 0x000F is MS-TURN's MAGIC-COOKIE only with its value (RFC 3489's
 		 * REFLECTED-FROM otherwise, which is not reported) */
-		bool ms_cookie_attr = t == 0x000f && vl == 4 && rd32(v) == 0x72c64bc6u;
+		bool ms_cookie_attr = t == 0x000f && vl == 4 && dp_rd32(v) == 0x72c64bc6u;
 		if (out->nattrs < DP_STUN_ATTRS && (t != 0x000f || ms_cookie_attr))
 			out->attrs[out->nattrs++] = t;
 		if (ms_attr(t) || ms_cookie_attr)
@@ -222,16 +212,16 @@ dp_stun_tcp(const uint8_t *p, uint32_t len, struct dp_stun *out)
 	if (len < 2)
 		return DP_PARSE_MORE;
 	/* RFC 4571: the length prefix covers exactly one message */
-	if (p[0] < 0x40 && len >= 2 + 8 && rd32(p + 6) == COOKIE) {
-		uint32_t fl = rd16(p);
-		if (fl < 20 || rd16(p + 4) + 20u != fl)
+	if (p[0] < 0x40 && len >= 2 + 8 && dp_rd32(p + 6) == COOKIE) {
+		uint32_t fl = dp_rd16(p);
+		if (fl < 20 || dp_rd16(p + 4) + 20u != fl)
 			return DP_PARSE_NO;
 		if (len < 2 + fl)
 			return DP_PARSE_MORE;
 		return dp_stun_parse_msg(p + 2, fl, true, out);
 	}
-	if (len >= 8 && (p[0] & 0xc0) == 0 && rd32(p + 4) == COOKIE) {
-		uint32_t ml = 20u + rd16(p + 2);
+	if (len >= 8 && (p[0] & 0xc0) == 0 && dp_rd32(p + 4) == COOKIE) {
+		uint32_t ml = 20u + dp_rd16(p + 2);
 		if (len < ml)
 			return DP_PARSE_MORE;
 		if (dp_stun_parse_msg(p, ml, true, out) != DP_PARSE_OK)
