@@ -7,9 +7,6 @@
  */
 #include "decode_fast.h"
 
-#include <stddef.h>
-#include <string.h>
-
 static const char *const reason_names[DP_DEC__COUNT] = {
 	[DP_DEC_OK] = "ok",
 	[DP_DEC_ETH_TRUNC] = "eth_trunc",
