@@ -249,6 +249,13 @@ static const char *const outcomes[] = { "forward", "drop", NULL };
 static const char *const csum_modes[] = { "verify", "ignore", NULL };
 
 static const struct cfg_row decode_rows[] = {
+	{ .key = "enabled",
+	  .type = CFG_BOOL,
+	  .off = F(decode.enabled),
+	  .def = "true",
+	  .doc = "decode and check every frame, with or without flow tracking (off, with "
+		 "flow.track = false: forward without looking, as a plain bridge: no malformation "
+		 "counters, `invalid` cannot drop)" },
 	{ .key = "invalid",
 	  .type = CFG_ENUM,
 	  .off = F(decode.invalid),
@@ -325,7 +332,8 @@ static const struct cfg_row flow_rows[] = {
 	  .type = CFG_BOOL,
 	  .off = F(flow.track),
 	  .def = "true",
-	  .doc = "track flows (off: forward without looking, as a plain bridge)" },
+	  .doc = "track flows (off: frames are still decoded and checked, see decode.enabled; "
+		 "no flows, reassembly, identification or policy)" },
 	{ .key = "entries",
 	  .type = CFG_UINT,
 	  .off = F(flow.entries),

@@ -62,6 +62,7 @@ struct cfg_log {
 enum cfg_outcome { CFG_FORWARD, CFG_DROP };
 
 struct cfg_decode {
+	bool enabled;         /* decode and check every frame (off: a plain bridge) */
 	int invalid;          /* enum cfg_outcome for malformed IP */
 	uint32_t max_ip6_ext; /* IPv6 extension headers allowed */
 	int ip4_csum_ignore;  /* 0 verify, 1 ignore */

@@ -327,6 +327,20 @@ tcp_next(struct dp_flow *f, const struct dp_pkt *pk, unsigned side, unsigned dir
 	}
 }
 
+/* The flow had traffic at now_ms: its list by class, its place in the list. */
+static inline void
+touch(struct dp_flow_table *t, struct dp_flow *f, uint8_t proto, uint32_t now_ms)
+{
+	f->last_ms = now_ms;
+
+	unsigned c = class_of(f, proto);
+	if (c != f->lru_class || now_ms - f->moved_ms >= MOVE_EVERY_MS) {
+		lru_unlink(t, f);
+		lru_append(t, f, c);
+		f->moved_ms = now_ms;
+	}
+}
+
 void
 dp_flow_update(struct dp_flow_table *t, struct dp_flow *f, const struct dp_pkt *pk, unsigned side,
 	       uint32_t npkts, uint64_t bytes, uint32_t now_ms)
@@ -346,14 +360,31 @@ dp_flow_update(struct dp_flow_table *t, struct dp_flow *f, const struct dp_pkt *
 		f->flags |= DP_FLOW_F_REPLIED;
 	if (!first && pk->proto == DP_PROTO_TCP)
 		tcp_next(f, pk, side, dir);
-	f->last_ms = now_ms;
+	touch(t, f, pk->proto, now_ms);
+}
 
-	unsigned c = class_of(f, pk->proto);
-	if (c != f->lru_class || now_ms - f->moved_ms >= MOVE_EVERY_MS) {
-		lru_unlink(t, f);
-		lru_append(t, f, c);
-		f->moved_ms = now_ms;
-	}
+bool
+dp_flow_account(struct dp_flow_table *t, struct dp_flow *f, uint8_t proto, const uint32_t pkts[2],
+		const uint64_t bytes[2], uint8_t tcp_flags, uint32_t now_ms)
+{
+	/* What tcp_next would act on; a flow's first packet picks its initiator. */
+	if (proto == DP_PROTO_TCP &&
+	    ((tcp_flags & (DP_TCP_FIN | DP_TCP_RST)) || f->tcp_state == DP_TCP_SYN_SENT ||
+	     f->tcp_state == DP_TCP_SYN_RECV))
+		return false;
+	if (f->pkts[0] == 0 && f->pkts[1] == 0)
+		return false;
+	unsigned init = (f->flags & DP_FLOW_F_INIT1) ? 1u : 0u; /* side s travels in s ^ init */
+	f->pkts[init] += pkts[0];
+	f->bytes[init] += bytes[0];
+	f->pkts[init ^ 1u] += pkts[1];
+	f->bytes[init ^ 1u] += bytes[1];
+	/* packet by packet, a frame sets REPLIED when the other direction has sent: after a
+	 * run, exactly when both directions have */
+	if (f->pkts[0] != 0 && f->pkts[1] != 0)
+		f->flags |= DP_FLOW_F_REPLIED;
+	touch(t, f, proto, now_ms);
+	return true;
 }
 
 unsigned

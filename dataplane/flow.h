@@ -290,6 +290,17 @@ dp_flow_dir(const struct dp_flow *f, unsigned side)
 void dp_flow_update(struct dp_flow_table *t, struct dp_flow *f, const struct dp_pkt *pk,
 		    unsigned side, uint32_t npkts, uint64_t bytes, uint32_t now_ms);
 
+/*
+ * Account a run of frames of one flow at once: pkts[s] frames and bytes[s] bytes from key
+ * side s, tcp_flags the union of their TCP flags. Does what dp_flow_update would do frame by
+ * frame, when no frame of the run can move the TCP state machine (no FIN or RST, the
+ * handshake done) and the flow has had a packet before; false (nothing done) otherwise, and
+ * the caller updates frame by frame.
+ */
+bool dp_flow_account(struct dp_flow_table *t, struct dp_flow *f, uint8_t proto,
+		     const uint32_t pkts[2], const uint64_t bytes[2], uint8_t tcp_flags,
+		     uint32_t now_ms);
+
 /* Expire at most budget flows idle past their class timeout. Returns how many. */
 unsigned dp_flow_age(struct dp_flow_table *t, uint32_t now_ms, unsigned budget);
 

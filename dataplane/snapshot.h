@@ -27,7 +27,8 @@ struct dp_snapshot {
 	uint64_t generation;       /* increases with every publish */
 	uint32_t burst;            /* RX burst size */
 	uint32_t tx_retries;       /* extra TX attempts per burst */
-	bool track;                /* flow tracking (off: forward only) */
+	bool track;                /* flow tracking */
+	bool decode_only;          /* no tracking: decode, count and apply invalid_drop */
 	bool reassembly;           /* TCP stream reassembly */
 	bool invalid_drop;         /* drop malformed IP (else forward it) */
 	bool flow_full_drop;       /* drop packets of new flows that get no entry (else forward) */

@@ -195,6 +195,12 @@ load_files(struct fw_app *app)
 	}
 	if (bad)
 		return -1;
+	if (app->cfg.flow.track && !app->cfg.decode.enabled) {
+		fw_err("%s: flow tracking needs decoding (decode.enabled = true, or flow.track = "
+		       "false for a plain bridge)",
+		       app->opt.config);
+		return -1;
+	}
 	/* identification reads flows: without flow tracking there is nothing to identify */
 	if (!app->cfg.flow.track)
 		app->cfg.inspect.identify = false;
@@ -264,6 +270,7 @@ snapshot_from(const struct fw_app *app)
 	snap->burst = c->bridge.burst;
 	snap->tx_retries = c->bridge.tx_retries;
 	snap->track = c->flow.track;
+	snap->decode_only = !c->flow.track && c->decode.enabled;
 	snap->reassembly = c->stream.reassembly;
 	snap->invalid_drop = c->decode.invalid == CFG_DROP;
 	snap->flow_full_drop = c->flow.on_full == CFG_DROP;

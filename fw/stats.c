@@ -212,6 +212,13 @@ policy_groups(const struct fw_app *app, struct fw_group *g)
 	return 2;
 }
 
+/* Without flow tracking only the decoder runs: its counters are the only ones that move. */
+static bool
+group_shown(const struct fw_app *app, const struct fw_group *g)
+{
+	return app->cfg.flow.track || strcmp(g->name, "decode") == 0;
+}
+
 unsigned
 fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 {
@@ -428,10 +435,12 @@ fw_stats_print(const struct fw_app *app, FILE *f)
 				worker_rx_errors(app, wk, i), DP_CNT_READ(wk->heartbeat));
 		}
 	}
-	if (app->cfg.flow.track) {
+	if (app->cfg.flow.track || app->cfg.decode.enabled) {
 		struct fw_group g[FW_GROUPS];
 		unsigned ng = fw_stats_groups(app, g);
 		for (unsigned i = 0; i < ng; i++) {
+			if (!group_shown(app, &g[i]))
+				continue;
 			int col = fprintf(f, "%-10s", g[i].name);
 			for (unsigned k = 0; k < g[i].n; k++) {
 				/* decode reasons, applications: only those that happened */
@@ -509,10 +518,12 @@ fw_stats_log(const struct fw_app *app)
 		fw_json_close(&j);
 	}
 	fw_json_close(&j);
-	if (app->cfg.flow.track) {
+	if (app->cfg.flow.track || app->cfg.decode.enabled) {
 		struct fw_group g[FW_GROUPS];
 		unsigned ng = fw_stats_groups(app, g);
 		for (unsigned i = 0; i < ng; i++) {
+			if (!group_shown(app, &g[i]))
+				continue;
 			fw_json_open(&j, g[i].name);
 			for (unsigned k = 0; k < g[i].n; k++)
 				fw_json_u64(&j, g[i].kv[k].key, g[i].kv[k].val);
@@ -609,10 +620,12 @@ tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 			tel_port(d, key, &wt);
 		}
 	}
-	if (app->cfg.flow.track) {
+	if (app->cfg.flow.track || app->cfg.decode.enabled) {
 		struct fw_group g[FW_GROUPS];
 		unsigned ng = fw_stats_groups(app, g);
 		for (unsigned i = 0; i < ng; i++) {
+			if (!group_shown(app, &g[i]))
+				continue;
 			struct rte_tel_data *c = rte_tel_data_alloc();
 			if (c == NULL)
 				continue;

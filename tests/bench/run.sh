@@ -2,10 +2,12 @@
 # make bench: Bridgeward's benchmarks, every figure a ratio against a reference measured in
 # the same invocation (alternating A B A B), medians of per-second samples.
 #
-#   1. forwarding: bridgeward as a plain bridge (flow.track = false) against dpdk-testpmd io
-#      forwarding on the same devices: the corpus mix replayed from memory into a sink
-#   2. tracking cost on the same mix (identification off): off / flows only / + TCP
-#      reassembly / + retention
+#   1. forwarding: bridgeward as a plain bridge (flow.track = false, decode.enabled = false)
+#      against dpdk-testpmd io forwarding on the same devices: the corpus mix replayed from
+#      memory into a sink
+#   2. tracking cost on the same mix (identification off): plain bridge / decoding bridge
+#      (flow.track = false: every frame decoded and checked) / flows only / + TCP reassembly
+#      / + retention
 #   3. new flows per second on one worker: a SYN flood and complete handshakes, each frame a
 #      flow the table has not seen (the table is smaller than the capture's flows)
 #   4. memory per flow (flowmem)
@@ -35,6 +37,8 @@ paired() { # NAME_A NAME_B
 }
 
 noid='s/identify = true/identify = false/'
+plain=$(variant plain -e 's/track = true/track = false/' \
+	-e 's/^  invalid = "forward";/  enabled = false;\n  invalid = "forward";/')
 off=$(variant off -e 's/track = true/track = false/')
 flows=$(variant flows -e 's/reassembly = true/reassembly = false/' -e "$noid")
 reasm=$(variant reasm -e 's/verify_delivered = true/verify_delivered = false/' -e "$noid")
@@ -45,21 +49,22 @@ echo "== 1. forwarding against testpmd"
 tp=() bw=()
 for r in $(seq 1 "$rounds"); do
 	tp+=("$(run_testpmd "$secs" "net_pcap0,rx_pcap=$mix,infinite_rx=1" "net_null0,no-rx=1")")
-	bw+=("$(run_bridgeward "$secs" "$board" "$off")")
+	bw+=("$(run_bridgeward "$secs" "$board" "$plain")")
 	echo "  round $r: testpmd ${tp[-1]} pps, bridgeward ${bw[-1]} pps"
 done
 tpm=$(med "${tp[@]}") bwm=$(med "${bw[@]}")
 
 echo "== 2. tracking cost on the mix"
-a=() b=() c=() d=()
+p=() a=() b=() c=() d=()
 for r in $(seq 1 "$rounds"); do
+	p+=("$(run_bridgeward "$secs" "$board" "$plain")")
 	a+=("$(run_bridgeward "$secs" "$board" "$off")")
 	b+=("$(run_bridgeward "$secs" "$board" "$flows")")
 	c+=("$(run_bridgeward "$secs" "$board" "$reasm")")
 	d+=("$(run_bridgeward "$secs" "$board" "$retain")")
-	echo "  round $r: off ${a[-1]}, flows ${b[-1]}, +reassembly ${c[-1]}, +retention ${d[-1]} pps"
+	echo "  round $r: plain ${p[-1]}, decoding ${a[-1]}, flows ${b[-1]}, +reassembly ${c[-1]}, +retention ${d[-1]} pps"
 done
-am=$(med "${a[@]}") bm=$(med "${b[@]}") cm=$(med "${c[@]}") dm=$(med "${d[@]}")
+pm=$(med "${p[@]}") am=$(med "${a[@]}") bm=$(med "${b[@]}") cm=$(med "${c[@]}") dm=$(med "${d[@]}")
 
 echo "== 3. new flows per second"
 "$build/bwgen" synflood "$bench/syn.pcap" --frames 200000 2>/dev/null
@@ -69,11 +74,11 @@ hs_board=$(loop_board "$bench/hs.pcap" 262144 hs)
 syn_cfg=$(variant syn64k -e 's/entries = 131072/entries = 65536/' -e "$noid")
 syn_id=$(variant syn64kid -e 's/entries = 131072/entries = 65536/')
 hs_cfg=$(variant hs16k -e 's/entries = 131072/entries = 16384/' -e "$noid")
-syn_off=$(run_bridgeward "$secs" "$syn_board" "$off")
+syn_off=$(run_bridgeward "$secs" "$syn_board" "$plain")
 syn_on=$(run_bridgeward "$secs" "$syn_board" "$syn_cfg")
 syn_hwm=$(summary_value high_water) syn_cap=$(summary_value capacity) syn_ev=$(summary_value evicted)
 syn_idr=$(run_bridgeward "$secs" "$syn_board" "$syn_id")
-hs_off=$(run_bridgeward "$secs" "$hs_board" "$off")
+hs_off=$(run_bridgeward "$secs" "$hs_board" "$plain")
 hs_on=$(run_bridgeward "$secs" "$hs_board" "$hs_cfg")
 hs_hwm=$(summary_value high_water) hs_cap=$(summary_value capacity)
 echo "  SYN flood: $syn_on new flows/s (plain bridge on the same frames: $syn_off pps); table high water $syn_hwm of $syn_cap, $syn_ev evicted; with identification on: $syn_idr new flows/s"
@@ -103,7 +108,11 @@ echo "== 6. attribution cache design"
 	echo "| test | reference (pps) | bridgeward (pps) | ratio |"
 	echo "| --- | ---: | ---: | ---: |"
 	printf '| forwarding, plain bridge vs testpmd io | %.0f | %.0f | %s |\n' "$tpm" "$bwm" "$(ratio "$bwm" "$tpm")"
-	printf '| flow tracking vs plain bridge | %.0f | %.0f | %s |\n' "$am" "$bm" "$(ratio "$bm" "$am")"
+	printf '| decoding bridge (flow.track = false) vs plain bridge | %.0f | %.0f | %s |\n' "$pm" "$am" "$(ratio "$am" "$pm")"
+	printf '| flow tracking vs plain bridge | %.0f | %.0f | %s |\n' "$pm" "$bm" "$(ratio "$bm" "$pm")"
+	printf '| + TCP reassembly | %.0f | %.0f | %s |\n' "$pm" "$cm" "$(ratio "$cm" "$pm")"
+	printf '| + retention of unacknowledged bytes (default) | %.0f | %.0f | %s |\n' "$pm" "$dm" "$(ratio "$dm" "$pm")"
+	printf '| flow tracking vs decoding bridge | %.0f | %.0f | %s |\n' "$am" "$bm" "$(ratio "$bm" "$am")"
 	printf '| + TCP reassembly | %.0f | %.0f | %s |\n' "$am" "$cm" "$(ratio "$cm" "$am")"
 	printf '| + retention of unacknowledged bytes (default) | %.0f | %.0f | %s |\n' "$am" "$dm" "$(ratio "$dm" "$am")"
 	printf '| SYN flood: new flows/s | %.0f | %.0f | %s |\n' "$syn_off" "$syn_on" "$(ratio "$syn_on" "$syn_off")"
@@ -112,7 +121,8 @@ echo "== 6. attribution cache design"
 	printf '| full inspection vs testpmd io | %.0f | %.0f | %s |\n' "$tp5m" "$bw5m" "$(ratio "$bw5m" "$tp5m")"
 	printf '| full inspection vs ndpiReader (same capture) | %.0f | %.0f | %s |\n' "$nd5m" "$bw5m" "$(ratio "$bw5m" "$nd5m")"
 	echo
-	echo "Round by round: forwarding $(paired tp bw); tracking $(paired a b);" \
-		"+ reassembly $(paired a c); + retention $(paired a d);" \
+	echo "Round by round: forwarding $(paired tp bw); decoding $(paired p a);" \
+		"tracking vs plain $(paired p b), vs decoding $(paired a b);" \
+		"+ reassembly $(paired p c), $(paired a c); + retention $(paired p d), $(paired a d);" \
 		"full inspection vs testpmd $(paired tp5 bw5)."
 } | tee "$bench/results.md"

@@ -116,5 +116,56 @@ Test(flows, tracking_off_is_a_plain_bridge, .init = setup, .fini = teardown, .ti
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert_eq(ts_count_lines(log_, "\"event_type\":\"flow\""), 0);
 	cr_assert_null(strstr(out, "\nflows "), "no flow counters when tracking is off");
+	/* the frames are still decoded and checked (decode.enabled): their counters show */
+	cr_assert_not_null(strstr(out, "\ndecode     non_ip="), "%s", out);
+	free(out);
+}
+
+/* decode.enabled = false with tracking off: every frame out as it came, nothing read. */
+Test(flows, decode_off_is_a_plain_bridge, .init = setup, .fini = teardown, .timeout = 60)
+{
+	char cfg[600], *out = NULL;
+	snprintf(cfg, sizeof(cfg), "%s/plain.conf", dir);
+	cr_assert_eq(ts_run(NULL,
+			    "sed -e 's/track = true/track = false/' -e 's/^decode = {/decode = { "
+			    "enabled = false;/' %s/config/bridgeward.conf > %s",
+			    ts_root(), cfg),
+		     0);
+	cr_assert_eq(ts_run(NULL, "%s/bwgen mix %s --frames 3000 --seed 3", ts_build(), in), 0);
+	int rc = ts_run(
+		&out,
+		"%s/bridgeward --board %s/board/virt-pcap.conf --config %s --replay %s --out %s "
+		"--log %s -- --file-prefix %s",
+		ts_build(), ts_root(), cfg, in, outp, log_, ts_prefix("plain"));
+	cr_assert_eq(rc, 0, "%s", out);
+	struct ts_capture a, b;
+	cr_assert_eq(ts_read_capture(in, &a), 0);
+	cr_assert_eq(ts_read_capture(outp, &b), 0);
+	cr_assert_eq(b.n, a.n, "every frame forwarded");
+	cr_assert_null(strstr(out, "\ndecode "), "no decoder counters: nothing decoded\n%s", out);
+	ts_free_capture(&a);
+	ts_free_capture(&b);
+	free(out);
+}
+
+/* Flow tracking reads what the decoder found: turning the decoder off under it is an
+ * error at start, not a silent plain bridge. */
+Test(flows, tracking_without_decoding_is_refused, .init = setup, .fini = teardown, .timeout = 60)
+{
+	char cfg[600], *out = NULL;
+	snprintf(cfg, sizeof(cfg), "%s/nodecode.conf", dir);
+	cr_assert_eq(ts_run(NULL,
+			    "sed -e 's/^decode = {/decode = { enabled = false;/' "
+			    "%s/config/bridgeward.conf > %s",
+			    ts_root(), cfg),
+		     0);
+	int rc = ts_run(
+		&out,
+		"%s/bridgeward --board %s/board/virt-pcap.conf --config %s --replay %s --out "
+		"%s --check",
+		ts_build(), ts_root(), cfg, in, outp);
+	cr_assert_neq(rc, 0, "%s", out);
+	cr_assert_not_null(strstr(out, "flow tracking needs decoding (decode.enabled = true"), "%s",
+			   out);
 	free(out);
 }

@@ -742,6 +742,94 @@ Test(pipeline, ipv6_overlap_with_different_data_is_dropped, .init = setup)
 	cr_assert_eq(dp_frag_counters(w.frags)->conflicts, 1);
 }
 
+/* ---- runs: frames of one flow in a row, accounted at once ---- */
+
+static void
+setup_settled(void)
+{
+	limits();
+	snap.reassembly = false; /* nothing inspected: every known flow is settled */
+	snap.burst = DP_MAX_BURST;
+	start();
+}
+
+/* Queue frames without polling, so that they come in one burst. */
+static void
+queue_pkt(unsigned i, struct gen_pkt p)
+{
+	uint8_t f[GEN_MAX_FRAME];
+	send_frame(i, f, gen_build(f, &p), 10);
+}
+
+/* A settled flow's run in one burst counts exactly what the frames carried, by direction,
+ * and a FIN inside a run still moves the state machine. The replay port sees both
+ * directions (a capture replayed on one port), so runs hold both. */
+Test(pipeline, run_of_one_flow_in_a_burst_is_counted_frame_for_frame, .init = setup_settled)
+{
+	uint8_t d[100];
+	memset(d, 'x', sizeof(d));
+	send_pkt(0, tcp4(true, 1000, 0, GEN_TCP_SYN, NULL, 0));
+	send_pkt(1, tcp4(false, 5000, 1001, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0));
+	send_pkt(0, tcp4(true, 1001, 5001, GEN_TCP_ACK, NULL, 0));
+	/* one burst, one run: five data frames and two answers (on the same port) */
+	for (unsigned k = 0; k < 5; k++)
+		queue_pkt(0, tcp4(true, 1001 + 100 * k, 5001, GEN_TCP_ACK, d, sizeof(d)));
+	queue_pkt(0, tcp4(false, 5001, 1501, GEN_TCP_ACK, d, 10));
+	queue_pkt(0, tcp4(false, 5011, 1501, GEN_TCP_ACK, d, 20));
+	cr_assert_eq(dp_worker_poll(&w, &snap), 7, "one poll takes the whole burst");
+	/* the next: a run with a FIN in its middle */
+	queue_pkt(0, tcp4(false, 5031, 1501, GEN_TCP_ACK, NULL, 0));
+	queue_pkt(0, tcp4(true, 1501, 5031, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0));
+	queue_pkt(0, tcp4(true, 1502, 5031, GEN_TCP_ACK, NULL, 0));
+	cr_assert_eq(dp_worker_poll(&w, &snap), 3);
+	uint32_t lens[16];
+	cr_assert_eq(wire(1, lens, 16, NULL), 2 + 10);
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 1, "both directions in one flow");
+	cr_assert_eq(ev[0].pkts[0], 2 + 5 + 2);
+	cr_assert_eq(ev[0].pkts[1], 1 + 2 + 1);
+	/* frames: 14 Ethernet + 20 IPv4 + 20 TCP + payload */
+	cr_assert_eq(ev[0].bytes[0], 4 * 54 + 5 * 154);
+	cr_assert_eq(ev[0].bytes[1], 54 + 64 + 74 + 54);
+	cr_assert_eq(ev[0].tcp_state, DP_TCP_FIN_WAIT, "the FIN in the run counted");
+	cr_assert_eq(ev[0].sport, 40000);
+}
+
+/* IPv6 frames are told apart by their keys: two flows with the same ports and different
+ * addresses in a row are two runs, not one. */
+Test(pipeline, ipv6_flows_with_the_same_ports_in_a_row_stay_apart, .init = setup_settled)
+{
+	uint8_t d[8] = { 0 };
+	for (unsigned k = 0; k < 2; k++) {
+		for (unsigned r = 0; r < 2; r++) {
+			struct gen_pkt p = udp4(7000, d, sizeof(d));
+			p.l3 = 6;
+			p.src = gen_ip6(1, 10 + k);
+			p.dst = gen_ip6(2, 2);
+			queue_pkt(0, p);
+		}
+	}
+	cr_assert_eq(dp_worker_poll(&w, &snap), 4);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 2);
+	/* and again, in the next burst: both known now, each run of two counted once */
+	for (unsigned k = 0; k < 2; k++) {
+		for (unsigned r = 0; r < 2; r++) {
+			struct gen_pkt p = udp4(7000, d, sizeof(d));
+			p.l3 = 6;
+			p.src = gen_ip6(1, 10 + k);
+			p.dst = gen_ip6(2, 2);
+			queue_pkt(0, p);
+		}
+	}
+	cr_assert_eq(dp_worker_poll(&w, &snap), 4);
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 2);
+	cr_assert_eq(ev[0].pkts[0] + ev[0].pkts[1], 4);
+	cr_assert_eq(ev[1].pkts[0] + ev[1].pkts[1], 4);
+}
+
 /* ---- decode policy ---- */
 
 Test(pipeline, malformed_ip_is_forwarded_by_default_and_counted, .init = setup)
@@ -771,4 +859,34 @@ Test(pipeline, malformed_ip_is_dropped_when_configured, .init = setup_invalid_dr
 	uint32_t lens[2];
 	cr_assert_eq(wire(1, lens, 2, NULL), 0);
 	cr_assert_eq(w.wc.invalid_dropped, 1);
+}
+
+/* Without flow tracking the frames are still decoded: decode.invalid applies and the
+ * malformations are counted (before, flow.track = false forwarded them unseen). */
+static void
+setup_decode_only(void)
+{
+	limits();
+	snap.track = false;
+	snap.decode_only = true;
+	snap.invalid_drop = true;
+	start();
+}
+
+Test(pipeline, without_tracking_malformed_ip_is_still_dropped_and_counted,
+     .init = setup_decode_only)
+{
+	uint8_t d[8] = { 0 };
+	uint8_t f[GEN_MAX_FRAME];
+	struct gen_pkt p = udp4(1, d, 8);
+	size_t n = gen_build(f, &p);
+	send_frame(0, f, n, 10);
+	f[24] ^= 0xff; /* header checksum */
+	send_frame(0, f, n, 10);
+	run();
+	uint32_t lens[4];
+	cr_assert_eq(wire(1, lens, 4, NULL), 1, "the good frame only");
+	cr_assert_eq(w.wc.decode[DP_DEC_IP4_CSUM], 1);
+	cr_assert_eq(w.wc.invalid_dropped, 1);
+	cr_assert_eq(dp_flow_counters(w.flows)->created, 0, "no flows without tracking");
 }
