@@ -796,9 +796,9 @@ Test(pipeline, run_of_one_flow_in_a_burst_is_counted_frame_for_frame, .init = se
 	cr_assert_eq(ev[0].sport, 40000);
 }
 
-/* IPv6 frames are told apart by their keys: two flows with the same ports and different
- * addresses in a row are two runs, not one. */
-Test(pipeline, ipv6_flows_with_the_same_ports_in_a_row_stay_apart, .init = setup_settled)
+/* Two frames of each of two IPv6 flows that differ only in their source address. */
+static void
+queue_two_ipv6_runs(void)
 {
 	uint8_t d[8] = { 0 };
 	for (unsigned k = 0; k < 2; k++) {
@@ -810,18 +810,17 @@ Test(pipeline, ipv6_flows_with_the_same_ports_in_a_row_stay_apart, .init = setup
 			queue_pkt(0, p);
 		}
 	}
+}
+
+/* IPv6 frames are told apart by their keys: two flows with the same ports and different
+ * addresses in a row are two runs, not one. */
+Test(pipeline, ipv6_flows_with_the_same_ports_in_a_row_stay_apart, .init = setup_settled)
+{
+	queue_two_ipv6_runs();
 	cr_assert_eq(dp_worker_poll(&w, &snap), 4);
 	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 2);
 	/* and again, in the next burst: both known now, each run of two counted once */
-	for (unsigned k = 0; k < 2; k++) {
-		for (unsigned r = 0; r < 2; r++) {
-			struct gen_pkt p = udp4(7000, d, sizeof(d));
-			p.l3 = 6;
-			p.src = gen_ip6(1, 10 + k);
-			p.dst = gen_ip6(2, 2);
-			queue_pkt(0, p);
-		}
-	}
+	queue_two_ipv6_runs();
 	cr_assert_eq(dp_worker_poll(&w, &snap), 4);
 	dp_worker_finish(&w, &snap);
 	struct dp_event ev[4];
