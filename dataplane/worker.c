@@ -773,6 +773,15 @@ static enum verdict identify(struct dp_worker *w, struct dp_flow *f, const struc
 			     const struct dp_flow_key *key, uint32_t pos, unsigned dir,
 			     bool created);
 
+/* Nothing left to do for the flow's packets but count them: nothing to inspect, no policy. */
+static inline bool
+flow_settled(const struct dp_worker *w, const struct dp_flow *f)
+{
+	const struct dp_snapshot *snap = w->snap;
+	return f->ictx == 0 && snap->policy == NULL &&
+	       ((f->id_flags & DP_ID_DECIDED) || !snap->identify);
+}
+
 /*
  * Accounting, state and reassembly for a packet whose flow key is known; f is its flow if
  * already looked up (NULL: look up, and create if new). npkts frames of bytes in total
@@ -800,8 +809,7 @@ flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, ui
 	if (pk->payload_len > 0)
 		f->id_flags |= DP_ID_PAYLOAD;
 	/* A settled flow, most packets: counted, nothing more to read, no policy to apply. */
-	if (likely(!created && f->ictx == 0 && snap->policy == NULL) &&
-	    ((f->id_flags & DP_ID_DECIDED) || !snap->identify))
+	if (likely(!created && flow_settled(w, f)))
 		return V_FORWARD;
 	unsigned dir = dp_flow_dir(f, side);
 	bool inspect_tcp = pk->proto == DP_PROTO_TCP && snap->reassembly;
@@ -939,14 +947,31 @@ fragment(struct dp_worker *w, struct dp_pkt *pk, struct rte_mbuf *m, unsigned po
 /* What pass one found a frame to be. */
 enum kind { K_FORWARD, K_DROP, K_FRAG, K_FLOW };
 
-/* Nothing left to do for the flow's packets but count them: nothing to inspect, no policy
- * (flow_stage_keyed's first return). */
-static inline bool
-flow_settled(const struct dp_worker *w, const struct dp_flow *f)
+/*
+ * Decode a frame and count what the decoder found: K_DROP for a malformed frame when
+ * decode.invalid is "drop", K_FORWARD for one let through or a frame that is not IP, K_FRAG
+ * for a fragment, K_FLOW for an IP packet of a flow.
+ */
+static inline __attribute__((always_inline)) enum kind
+classify(struct dp_worker *w, const struct rte_mbuf *m, struct dp_pkt *pk)
 {
 	const struct dp_snapshot *snap = w->snap;
-	return f->ictx == 0 && snap->policy == NULL &&
-	       ((f->id_flags & DP_ID_DECIDED) || !snap->identify);
+	enum dp_dec_reason err = dp_decode_inline(rte_pktmbuf_mtod(m, const uint8_t *),
+						  rte_pktmbuf_data_len(m), &snap->decode, pk);
+
+	if (unlikely(err != DP_DEC_OK)) {
+		DP_CNT_INC(w->wc.decode[err]);
+		if (snap->invalid_drop) {
+			DP_CNT_INC(w->wc.invalid_dropped);
+			return K_DROP;
+		}
+		return K_FORWARD;
+	}
+	if (pk->l3 == 0) {
+		DP_CNT_INC(w->wc.non_ip);
+		return K_FORWARD;
+	}
+	return unlikely(pk->is_frag) ? K_FRAG : K_FLOW;
 }
 
 /*
@@ -958,7 +983,6 @@ flow_settled(const struct dp_worker *w, const struct dp_flow *f)
 static void
 process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned port)
 {
-	const struct dp_snapshot *snap = w->snap;
 	struct dp_pkt pk[DP_MAX_BURST];
 	struct dp_flow_key keys[DP_MAX_BURST];
 	const struct dp_flow_key *kp[DP_MAX_BURST];
@@ -981,28 +1005,9 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 		struct rte_mbuf *m = pkts[i];
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		enum dp_dec_reason err =
-			dp_decode_inline(rte_pktmbuf_mtod(m, const uint8_t *),
-					 rte_pktmbuf_data_len(m), &snap->decode, &pk[i]);
-		if (unlikely(err != DP_DEC_OK)) {
-			DP_CNT_INC(w->wc.decode[err]);
-			if (snap->invalid_drop) {
-				DP_CNT_INC(w->wc.invalid_dropped);
-				kind[i] = K_DROP;
-			} else {
-				kind[i] = K_FORWARD;
-			}
+		kind[i] = (uint8_t)classify(w, m, &pk[i]);
+		if (kind[i] != K_FLOW)
 			continue;
-		}
-		if (pk[i].l3 == 0) {
-			DP_CNT_INC(w->wc.non_ip);
-			kind[i] = K_FORWARD;
-			continue;
-		}
-		if (unlikely(pk[i].is_frag)) {
-			kind[i] = K_FRAG;
-			continue;
-		}
 		/*
 		 * Frames of one flow come in runs (both directions share the key): a run is looked
 		 * up once, and accounted at once in pass two. Pass one tells an IPv4 frame of the
@@ -1014,7 +1019,6 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 		bool run = i > 0 && kind[i - 1] == K_FLOW;
 		uint64_t addrs = 0, rest = UINT64_MAX; /* IPv6: never equal to an IPv4 tuple */
 		unsigned s;
-		kind[i] = K_FLOW;
 		if (p->addr_len == 4) {
 			uint32_t a, b;
 			memcpy(&a, p->src, 4);
@@ -1137,7 +1141,6 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 static void
 decode_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned peer)
 {
-	const struct dp_snapshot *snap = w->snap;
 	struct rte_mbuf *out[DP_MAX_BURST];
 	uint16_t no = 0;
 
@@ -1146,20 +1149,10 @@ decode_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned p
 		struct dp_pkt pk;
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		enum dp_dec_reason err =
-			dp_decode_inline(rte_pktmbuf_mtod(m, const uint8_t *),
-					 rte_pktmbuf_data_len(m), &snap->decode, &pk);
-		if (unlikely(err != DP_DEC_OK)) {
-			DP_CNT_INC(w->wc.decode[err]);
-			if (snap->invalid_drop) {
-				DP_CNT_INC(w->wc.invalid_dropped);
-				drop(w, m);
-				continue;
-			}
-		} else if (pk.l3 == 0) {
-			DP_CNT_INC(w->wc.non_ip);
-		}
-		out[no++] = m;
+		if (classify(w, m, &pk) == K_DROP)
+			drop(w, m);
+		else
+			out[no++] = m;
 	}
 	tx_enqueue_burst(w, peer, out, no);
 }

@@ -212,11 +212,26 @@ policy_groups(const struct fw_app *app, struct fw_group *g)
 	return 2;
 }
 
-/* Without flow tracking only the decoder runs: its counters are the only ones that move. */
-static bool
-group_shown(const struct fw_app *app, const struct fw_group *g)
+/* The decoder's counters: non-IP frames, malformed frames dropped, malformations by reason. */
+static void
+decode_group(const struct fw_app *app, struct fw_group *g)
 {
-	return app->cfg.flow.track || strcmp(g->name, "decode") == 0;
+	uint64_t v[DP_DEC__COUNT + 2];
+
+	memset(v, 0, sizeof(v));
+	for (unsigned w = 0; w < app->nworkers; w++) {
+		const struct dp_worker_counters *wc = &app->workers[w]->wc;
+		for (unsigned r = 1; r < DP_DEC__COUNT; r++)
+			v[r] += DP_CNT_READ(wc->decode[r]);
+		v[DP_DEC__COUNT] += DP_CNT_READ(wc->invalid_dropped);
+		v[DP_DEC__COUNT + 1] += DP_CNT_READ(wc->non_ip);
+	}
+	g->name = "decode";
+	g->sparse_from = 2;
+	kv(g, "non_ip", v[DP_DEC__COUNT + 1]);
+	kv(g, "invalid_dropped", v[DP_DEC__COUNT]);
+	for (unsigned r = 1; r < DP_DEC__COUNT; r++)
+		kv(g, dp_dec_reason_name((enum dp_dec_reason)r), v[r]);
 }
 
 unsigned
@@ -227,6 +242,14 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 	unsigned nw = app->nworkers;
 
 	memset(g, 0, sizeof(*g) * FW_GROUPS);
+	/* Without flow tracking only the decoder runs (if it does): its counters are the only
+	 * ones that move. */
+	if (!c->flow.track) {
+		if (!c->decode.enabled)
+			return 0;
+		decode_group(app, &g[0]);
+		return 1;
+	}
 
 	/* flows */
 	memset(v, 0, sizeof(v));
@@ -335,21 +358,7 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[2], "dropped", v[12]);
 	kv(&g[2], "overflow_forwarded", v[13]);
 
-	/* decode */
-	memset(v, 0, sizeof(v));
-	for (unsigned w = 0; w < nw; w++) {
-		const struct dp_worker_counters *wc = &app->workers[w]->wc;
-		for (unsigned r = 1; r < DP_DEC__COUNT; r++)
-			v[r] += DP_CNT_READ(wc->decode[r]);
-		v[DP_DEC__COUNT] += DP_CNT_READ(wc->invalid_dropped);
-		v[DP_DEC__COUNT + 1] += DP_CNT_READ(wc->non_ip);
-	}
-	g[3].name = "decode";
-	g[3].sparse_from = 2;
-	kv(&g[3], "non_ip", v[DP_DEC__COUNT + 1]);
-	kv(&g[3], "invalid_dropped", v[DP_DEC__COUNT]);
-	for (unsigned r = 1; r < DP_DEC__COUNT; r++)
-		kv(&g[3], dp_dec_reason_name((enum dp_dec_reason)r), v[r]);
+	decode_group(app, &g[3]);
 
 	/* events */
 	memset(v, 0, sizeof(v));
@@ -435,30 +444,25 @@ fw_stats_print(const struct fw_app *app, FILE *f)
 				worker_rx_errors(app, wk, i), DP_CNT_READ(wk->heartbeat));
 		}
 	}
-	if (app->cfg.flow.track || app->cfg.decode.enabled) {
-		struct fw_group g[FW_GROUPS];
-		unsigned ng = fw_stats_groups(app, g);
-		for (unsigned i = 0; i < ng; i++) {
-			if (!group_shown(app, &g[i]))
+	struct fw_group g[FW_GROUPS];
+	unsigned ng = fw_stats_groups(app, g);
+	for (unsigned i = 0; i < ng; i++) {
+		int col = fprintf(f, "%-10s", g[i].name);
+		for (unsigned k = 0; k < g[i].n; k++) {
+			/* decode reasons, applications: only those that happened */
+			if (g[i].sparse_from != 0 && k >= g[i].sparse_from && g[i].kv[k].val == 0)
 				continue;
-			int col = fprintf(f, "%-10s", g[i].name);
-			for (unsigned k = 0; k < g[i].n; k++) {
-				/* decode reasons, applications: only those that happened */
-				if (g[i].sparse_from != 0 && k >= g[i].sparse_from &&
-				    g[i].kv[k].val == 0)
-					continue;
-				char item[96];
-				int n = snprintf(item, sizeof(item), " %s=%" PRIu64, g[i].kv[k].key,
-						 g[i].kv[k].val);
-				if (col + n > 100) {
-					fprintf(f, "\n%-10s", "");
-					col = 10;
-				}
-				fputs(item, f);
-				col += n;
+			char item[96];
+			int n = snprintf(item, sizeof(item), " %s=%" PRIu64, g[i].kv[k].key,
+					 g[i].kv[k].val);
+			if (col + n > 100) {
+				fprintf(f, "\n%-10s", "");
+				col = 10;
 			}
-			fputc('\n', f);
+			fputs(item, f);
+			col += n;
 		}
+		fputc('\n', f);
 	}
 	if (fw_log_enabled())
 		fprintf(f, "log: %" PRIu64 " records written, %" PRIu64 " dropped\n",
@@ -518,17 +522,13 @@ fw_stats_log(const struct fw_app *app)
 		fw_json_close(&j);
 	}
 	fw_json_close(&j);
-	if (app->cfg.flow.track || app->cfg.decode.enabled) {
-		struct fw_group g[FW_GROUPS];
-		unsigned ng = fw_stats_groups(app, g);
-		for (unsigned i = 0; i < ng; i++) {
-			if (!group_shown(app, &g[i]))
-				continue;
-			fw_json_open(&j, g[i].name);
-			for (unsigned k = 0; k < g[i].n; k++)
-				fw_json_u64(&j, g[i].kv[k].key, g[i].kv[k].val);
-			fw_json_close(&j);
-		}
+	struct fw_group g[FW_GROUPS];
+	unsigned ng = fw_stats_groups(app, g);
+	for (unsigned i = 0; i < ng; i++) {
+		fw_json_open(&j, g[i].name);
+		for (unsigned k = 0; k < g[i].n; k++)
+			fw_json_u64(&j, g[i].kv[k].key, g[i].kv[k].val);
+		fw_json_close(&j);
 	}
 	fw_json_close(&j);
 	fw_json_close(&j);
@@ -620,20 +620,16 @@ tel_counters(const char *cmd, const char *params, struct rte_tel_data *d)
 			tel_port(d, key, &wt);
 		}
 	}
-	if (app->cfg.flow.track || app->cfg.decode.enabled) {
-		struct fw_group g[FW_GROUPS];
-		unsigned ng = fw_stats_groups(app, g);
-		for (unsigned i = 0; i < ng; i++) {
-			if (!group_shown(app, &g[i]))
-				continue;
-			struct rte_tel_data *c = rte_tel_data_alloc();
-			if (c == NULL)
-				continue;
-			rte_tel_data_start_dict(c);
-			for (unsigned k = 0; k < g[i].n; k++)
-				rte_tel_data_add_dict_u64(c, g[i].kv[k].key, g[i].kv[k].val);
-			rte_tel_data_add_dict_container(d, g[i].name, c, 0);
-		}
+	struct fw_group g[FW_GROUPS];
+	unsigned ng = fw_stats_groups(app, g);
+	for (unsigned i = 0; i < ng; i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+		if (c == NULL)
+			continue;
+		rte_tel_data_start_dict(c);
+		for (unsigned k = 0; k < g[i].n; k++)
+			rte_tel_data_add_dict_u64(c, g[i].kv[k].key, g[i].kv[k].val);
+		rte_tel_data_add_dict_container(d, g[i].name, c, 0);
 	}
 	return 0;
 }

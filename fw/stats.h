@@ -33,7 +33,8 @@ struct fw_group {
 };
 #define FW_GROUPS 9
 
-/* Fill the table and budget counter groups; returns how many. */
+/* Fill the table and budget counter groups (without flow tracking only the decoder's, and
+ * none for a plain bridge); returns how many. */
 unsigned fw_stats_groups(const struct fw_app *app, struct fw_group *g);
 
 /* Sum of every worker's counters for port idx, plus the device's own. */
