@@ -409,6 +409,40 @@ Test(pipeline, full_table_evicts_the_oldest_half_open_flow, .init = setup_long_t
 	cr_assert_eq(wire(1, lens, 80, NULL), 66, "every frame crossed");
 }
 
+/*
+ * No frame reaches an entry its flow has left: flows found in the hash, then evicted, come
+ * back as new flows, and the flows that took their entries count only their own frames.
+ */
+Test(pipeline, evicted_flows_come_back_as_new_flows, .init = setup_long_timeouts)
+{
+	uint8_t d[8] = { 0 };
+	for (unsigned i = 0; i < 64; i++) { /* each twice: the second frame finds it */
+		send_pkt(0, udp4((uint16_t)(2000 + i), d, 8));
+		send_pkt(0, udp4((uint16_t)(2000 + i), d, 8));
+	}
+	for (unsigned i = 0; i < 64; i++) /* 64 new flows evict the first 64 */
+		send_pkt(0, udp4((uint16_t)(3000 + i), d, 8));
+	for (unsigned i = 0; i < 64; i++) /* the first 64 again: new flows, evicting the others */
+		send_pkt(0, udp4((uint16_t)(2000 + i), d, 8));
+	uint32_t lens[300];
+	cr_assert_eq(wire(1, lens, 300, NULL), 4 * 64, "every frame crossed");
+	cr_assert_eq(dp_flow_counters(w.flows)->created, 3 * 64);
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[256];
+	unsigned n = records(ev, 256), once = 0, twice = 0;
+	cr_assert_eq(n, 3 * 64);
+	for (unsigned i = 0; i < n; i++) {
+		cr_assert_eq(ev[i].pkts[1], 0);
+		if (ev[i].sport >= 3000)
+			cr_assert_eq(ev[i].pkts[0], 1, "flow %u counted another's frames",
+				     ev[i].sport);
+		once += ev[i].sport < 3000 && ev[i].pkts[0] == 1;
+		twice += ev[i].sport < 3000 && ev[i].pkts[0] == 2;
+	}
+	cr_assert_eq(twice, 64, "the first flows' first lives");
+	cr_assert_eq(once, 64, "and their second");
+}
+
 /* 64 established TCP flows, all active: nothing may be evicted. */
 static void
 fill_with_established(void)
