@@ -776,6 +776,55 @@ Test(pipeline, ipv6_overlap_with_different_data_is_dropped, .init = setup)
 	cr_assert_eq(dp_frag_counters(w.frags)->conflicts, 1);
 }
 
+Test(pipeline, ipv6_duplicate_fragment_is_dropped, .init = setup)
+{
+	unsigned k = fragments6(0x78, 2000, 800, false);
+	send_frame(0, fr[0], frl[0], 10);
+	send_frame(0, fr[1], frl[1], 10);
+	send_frame(0, fr[1], frl[1], 10);
+	send_frame(0, fr[2], frl[2], 10);
+	run();
+	uint32_t lens[8];
+	uint8_t copy[8][2048];
+	cr_assert_eq(wire(1, lens, 8, copy), k, "the datagram crosses once");
+	for (unsigned i = 0; i < k; i++)
+		cr_assert(memcmp(copy[i], fr[i], frl[i]) == 0, "fragment %u unchanged, in order",
+			  i);
+	cr_assert_eq(dp_frag_counters(w.frags)->duplicates, 1);
+	cr_assert_eq(dp_frag_counters(w.frags)->reassembled, 1);
+}
+
+Test(pipeline, ipv6_incomplete_datagram_times_out_and_is_dropped, .init = setup)
+{
+	fragments6(0x79, 2000, 800, false);
+	send_frame(0, fr[0], frl[0], 10);
+	send_frame(0, fr[2], frl[2], 10);
+	run();
+	uint32_t lens[8];
+	cr_assert_eq(wire(1, lens, 8, NULL), 0, "held while incomplete");
+	now_us += 31000000;
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(7, d, 8)); /* anything, to move the clock */
+	run();
+	cr_assert_eq(wire(1, lens, 8, NULL), 1, "only the unrelated datagram");
+	cr_assert_eq(dp_frag_counters(w.frags)->timeouts, 1);
+	cr_assert_eq(dp_frag_counters(w.frags)->held, 0);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
+}
+
+Test(pipeline, ipv6_too_many_fragments_get_the_overflow_outcome, .init = setup)
+{
+	unsigned k = fragments6(0x7a, 1200, 104, false); /* 12 fragments, limit 8 */
+	cr_assert_eq(k, 12);
+	for (unsigned i = 0; i < k; i++)
+		send_frame(0, fr[i], frl[i], 10);
+	run();
+	uint32_t lens[16];
+	cr_assert_eq(wire(1, lens, 16, NULL), k, "overflow = forward: all cross, uninspected");
+	cr_assert_eq(dp_frag_counters(w.frags)->too_many, 1);
+	cr_assert_eq(w.wc.frag_overflow_forwarded, k);
+}
+
 /* ---- runs: frames of one flow in a row, accounted at once ---- */
 
 static void
