@@ -139,6 +139,8 @@ decode_ip6(const uint8_t *ip, uint32_t avail, const struct dp_decode_cfg *cfg, s
 	}
 }
 
+#define MPLS_MAX_LABELS 9
+
 /* Every frame but untagged IPv4: tags, PPPoE, MPLS, IPv6 (pk initialised, et the
  * EtherType after the MAC addresses). */
 enum dp_dec_reason
@@ -173,7 +175,8 @@ dp_decode_other(const uint8_t *frame, uint32_t len, uint16_t et, const struct dp
 		else
 			return DP_DEC_OK; /* LCP, IPCP, ...: not IP */
 	} else if (et == 0x8847 || et == 0x8848) {
-		/* MPLS (RFC 3032): labels until the bottom-of-stack bit, then IP by version */
+		/* MPLS (RFC 3032): labels until the bottom-of-stack bit, then IP by version; a
+		 * stack deeper than MPLS_MAX_LABELS is malformed */
 		uint32_t o = pk->l3_off;
 		for (;;) {
 			if (o + 4 > len)
@@ -182,7 +185,7 @@ dp_decode_other(const uint8_t *frame, uint32_t len, uint16_t et, const struct dp
 			o += 4;
 			if (bottom)
 				break;
-			if (o - pk->l3_off > 32)
+			if (o - pk->l3_off >= 4 * MPLS_MAX_LABELS)
 				return DP_DEC_MPLS_TRUNC;
 		}
 		if (o >= len)

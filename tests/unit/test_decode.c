@@ -161,6 +161,135 @@ Test(decode, vlan_depth)
 	cr_assert_eq(decode(), DP_DEC_VLAN_DEPTH);
 }
 
+/* Put hl bytes of encapsulation between the MAC addresses' EtherType (now et) and the IP
+ * packet of the frame built. */
+static void
+encap(uint16_t et, const uint8_t *hdr, size_t hl)
+{
+	memmove(f + 14 + hl, f + 14, n - 14);
+	memcpy(f + 14, hdr, hl);
+	f[12] = (uint8_t)(et >> 8);
+	f[13] = (uint8_t)et;
+	n += hl;
+}
+
+/* PPPoE session stage (RFC 2516 section 4): ver/type 0x11, code 0, session, length; then
+ * the PPP protocol (RFC 1661). */
+static void
+pppoe(uint16_t ppp)
+{
+	uint16_t len = (uint16_t)(n - 14 + 2);
+	const uint8_t h[8] = {
+		0x11,        0, 0x12, 0x34, (uint8_t)(len >> 8), (uint8_t)len, (uint8_t)(ppp >> 8),
+		(uint8_t)ppp
+	};
+	encap(0x8864, h, sizeof(h));
+}
+
+Test(decode, pppoe_ipv4_and_ipv6)
+{
+	build(base(4, 6));
+	pppoe(0x0021);
+	cr_assert_eq(decode(), DP_DEC_OK);
+	cr_assert_eq(pk.l3, 4);
+	cr_assert_eq(pk.l3_off, 22);
+	cr_assert_eq(pk.proto, 6);
+	cr_assert_eq(pk.sport, 40000);
+	cr_assert(memcmp(pk.payload, "hello, bridge", 13) == 0);
+	build(base(6, 17));
+	pppoe(0x0057);
+	cr_assert_eq(decode(), DP_DEC_OK);
+	cr_assert_eq(pk.l3, 6);
+	cr_assert_eq(pk.proto, 17);
+	cr_assert_eq(pk.dport, 443);
+}
+
+Test(decode, pppoe_control_protocols_are_not_ip)
+{
+	build(base(4, 6));
+	pppoe(0xc021); /* LCP */
+	cr_assert_eq(decode(), DP_DEC_OK);
+	cr_assert_eq(pk.l3, 0);
+}
+
+Test(decode, pppoe_trunc)
+{
+	build(base(4, 6));
+	pppoe(0x0021);
+	size_t full = n;
+	n = 14 + 7; /* the session header cut short */
+	cr_assert_eq(decode(), DP_DEC_PPPOE_TRUNC);
+	n = full;
+	f[14] = 0x21; /* version 2 */
+	cr_assert_eq(decode(), DP_DEC_PPPOE_TRUNC);
+	f[14] = 0x11;
+	f[15] = 0x09; /* a discovery code (PADI) on the session EtherType */
+	cr_assert_eq(decode(), DP_DEC_PPPOE_TRUNC);
+	f[15] = 0;
+	cr_assert_eq(decode(), DP_DEC_OK);
+}
+
+/* An MPLS label stack (RFC 3032) of `labels` entries, the bottom-of-stack bit on the last
+ * when `bottom`. */
+static void
+mpls(unsigned labels, bool bottom)
+{
+	uint8_t h[64];
+	for (unsigned i = 0; i < labels; i++) {
+		uint32_t e = (100 + i) << 12 | 64; /* label, TC 0, TTL 64 */
+		if (bottom && i + 1 == labels)
+			e |= 1u << 8;
+		h[4 * i] = (uint8_t)(e >> 24);
+		h[4 * i + 1] = (uint8_t)(e >> 16);
+		h[4 * i + 2] = (uint8_t)(e >> 8);
+		h[4 * i + 3] = (uint8_t)e;
+	}
+	encap(0x8847, h, 4 * labels);
+}
+
+Test(decode, mpls_ipv4_and_ipv6)
+{
+	build(base(4, 6));
+	mpls(2, true);
+	cr_assert_eq(decode(), DP_DEC_OK);
+	cr_assert_eq(pk.l3, 4);
+	cr_assert_eq(pk.l3_off, 22);
+	cr_assert_eq(pk.sport, 40000);
+	build(base(6, 6));
+	mpls(1, true);
+	cr_assert_eq(decode(), DP_DEC_OK);
+	cr_assert_eq(pk.l3, 6);
+	cr_assert_eq(pk.l3_off, 18);
+}
+
+Test(decode, mpls_pseudowire_is_not_ip)
+{
+	build(base(4, 6));
+	mpls(1, true);
+	f[18] = 0x00; /* a pseudowire control word (RFC 4385) where IP would start */
+	cr_assert_eq(decode(), DP_DEC_OK);
+	cr_assert_eq(pk.l3, 0);
+}
+
+Test(decode, mpls_trunc)
+{
+	build(base(4, 6));
+	mpls(2, true);
+	n = 14 + 6; /* the second label cut short */
+	cr_assert_eq(decode(), DP_DEC_MPLS_TRUNC);
+	n = 14 + 8; /* a bottom label and nothing after it */
+	cr_assert_eq(decode(), DP_DEC_MPLS_TRUNC);
+	build(base(4, 6));
+	mpls(12, false); /* no bottom within the bound */
+	cr_assert_eq(decode(), DP_DEC_MPLS_TRUNC);
+	build(base(4, 6));
+	mpls(10, true); /* ten labels: more than the decoder follows */
+	cr_assert_eq(decode(), DP_DEC_MPLS_TRUNC);
+	build(base(4, 6));
+	mpls(9, true);
+	cr_assert_eq(decode(), DP_DEC_OK);
+}
+
 Test(decode, ip4_trunc)
 {
 	build(base(4, 6));
