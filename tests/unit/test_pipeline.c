@@ -285,6 +285,67 @@ Test(pipeline, conflicting_retransmission_is_dropped_on_the_wire, .init = setup)
 	cr_assert_eq(w.streams.cnt.bytes_delivered, 200);
 }
 
+/* A frame with its IP packet inside a PPPoE session (RFC 2516) or under one MPLS label
+ * (RFC 3032), processed; returns the bytes the encapsulation adds. */
+static size_t
+send_encap(unsigned i, struct gen_pkt p, bool pppoe)
+{
+	uint8_t f[GEN_MAX_FRAME + 8];
+	size_t n = gen_build(f, &p);
+	uint16_t len = (uint16_t)(n - 14 + 2);
+	const uint8_t ph[8] = { 0x11, 0, 0, 1, (uint8_t)(len >> 8), (uint8_t)len, 0, 0x21 };
+	const uint8_t mh[4] = { 0, 0x64, 1, 64 };
+	size_t hl = pppoe ? sizeof(ph) : sizeof(mh);
+	memmove(f + 14 + hl, f + 14, n - 14);
+	memcpy(f + 14, pppoe ? ph : mh, hl);
+	f[12] = 0x88; /* 0x8864 PPPoE session, 0x8847 MPLS unicast */
+	f[13] = pppoe ? 0x64 : 0x47;
+	send_frame(i, f, n + hl, 10);
+	run();
+	return hl;
+}
+
+/* Flows inside PPPoE and MPLS are tracked and reassembled like any other: one record each,
+ * and an altered retransmission dropped on the wire. */
+Test(pipeline, encapsulated_flows_are_tracked_and_normalised, .init = setup)
+{
+	uint8_t a[200], b[200];
+	memset(a, 'A', sizeof(a));
+	memcpy(b, a, sizeof(b));
+	b[100] = 'B';
+	size_t hl[2];
+	for (unsigned e = 0; e < 2; e++) {
+		uint16_t cport = (uint16_t)(40000 + e);
+		struct gen_pkt syn = tcp4(true, 1000, 0, GEN_TCP_SYN, NULL, 0);
+		struct gen_pkt sa = tcp4(false, 5000, 1001, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0);
+		struct gen_pkt da = tcp4(true, 1001, 5001, GEN_TCP_ACK | GEN_TCP_PSH, a, sizeof(a));
+		struct gen_pkt db = tcp4(true, 1001, 5001, GEN_TCP_ACK | GEN_TCP_PSH, b, sizeof(b));
+		syn.sport = da.sport = db.sport = sa.dport = cport;
+		hl[e] = send_encap(0, syn, e == 0);
+		send_encap(1, sa, e == 0);
+		send_encap(0, da, e == 0);
+		send_encap(0, db, e == 0);
+		send_encap(0, da, e == 0);
+	}
+	uint32_t lens[8];
+	uint8_t copy[8][2048];
+	cr_assert_eq(wire(1, lens, 8, copy), 6, "per flow: the SYN, the data, its honest copy");
+	for (unsigned i = 0; i < 6; i++)
+		if (i % 3 != 0)
+			cr_assert_eq(copy[i][hl[i / 3] + 54 + 100], 'A', "frame %u", i);
+	cr_assert_eq(w.wc.stream_conflict_dropped, 2);
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 400);
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(ev[i].dport, 443);
+		cr_assert_eq(ev[i].pkts[0], 4);
+		cr_assert_eq(ev[i].pkts[1], 1);
+	}
+	cr_assert_neq(ev[0].sport, ev[1].sport);
+}
+
 Test(pipeline, syn_with_data_is_inspected, .init = setup)
 {
 	uint8_t tfo[50];
