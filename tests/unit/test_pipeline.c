@@ -374,6 +374,84 @@ Test(pipeline, rst_payload_is_not_stream_data, .init = setup)
 	cr_assert_eq(ev[0].tcp_state, DP_TCP_CLOSED);
 }
 
+static void
+setup_class_timeouts(void)
+{
+	limits();
+	lim.timeouts.ms[DP_CLASS_TCP_NEW] = 5000;
+	lim.timeouts.ms[DP_CLASS_TCP_CLOSED] = 10000;
+	lim.timeouts.ms[DP_CLASS_OTHER] = 20000;
+	lim.timeouts.ms[DP_CLASS_UDP_NEW] = 30000;
+	lim.timeouts.ms[DP_CLASS_UDP_EST] = 120000;
+	lim.timeouts.ms[DP_CLASS_TCP_EST] = 600000;
+	start();
+}
+
+/* Move the clock to `at` microseconds after t0 with a frame of a flow of its own (port 60000
+ * and up); return the port of the one other flow that timed out, 0 if none. */
+static uint16_t
+expired_at(uint64_t t0, uint64_t at, uint16_t tick)
+{
+	uint8_t d[8] = { 0 };
+	now_us = t0 + at;
+	send_pkt(0, udp4(tick, d, 8));
+	struct dp_event ev[8];
+	unsigned n = records(ev, 8);
+	uint16_t port = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (ev[i].sport >= 60000)
+			continue;
+		cr_assert_eq(port, 0, "one flow at a time");
+		cr_assert_eq(ev[i].reason, DP_FLOW_END_TIMEOUT);
+		port = ev[i].sport;
+	}
+	return port;
+}
+
+/* Each protocol and state has its own idle timeout: TCP half-open, closed (RST) and
+ * established, UDP one-way and answered, and everything else (ICMP). */
+Test(pipeline, idle_timeouts_by_protocol_and_state, .init = setup_class_timeouts)
+{
+	uint8_t d[8] = { 0 };
+	uint64_t t0 = now_us;
+	for (uint16_t c = 41000; c <= 41002; c++) {
+		struct gen_pkt syn = tcp4(true, 1, 0, GEN_TCP_SYN, NULL, 0);
+		struct gen_pkt sa = tcp4(false, 9, 2, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0);
+		struct gen_pkt ack = tcp4(true, 2, 10, GEN_TCP_ACK, NULL, 0);
+		struct gen_pkt rst = tcp4(true, 2, 10, GEN_TCP_RST | GEN_TCP_ACK, NULL, 0);
+		syn.sport = ack.sport = rst.sport = sa.dport = c;
+		send_pkt(0, syn); /* 41000: half-open */
+		if (c == 41000)
+			continue;
+		send_pkt(1, sa);
+		send_pkt(0, c == 41001 ? ack : rst); /* 41001 established, 41002 reset */
+	}
+	send_pkt(0, udp4(2000, d, 8)); /* one-way */
+	send_pkt(0, udp4(2001, d, 8));
+	struct gen_pkt answer = udp4(53, d, 8);
+	answer.src = gen_ip4(198, 19, 0, 2);
+	answer.dst = gen_ip4(198, 18, 0, 1);
+	answer.dport = 2001;
+	send_pkt(1, answer); /* answered */
+	struct gen_pkt echo = udp4(0, d, 8);
+	echo.proto = 1;
+	echo.icmp_type = 8;
+	echo.icmp_id = 7777;
+	send_pkt(0, echo);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 6);
+
+	cr_assert_eq(expired_at(t0, 4000000, 60000), 0);
+	cr_assert_eq(expired_at(t0, 6000000, 60001), 41000, "TCP half-open: 5 s");
+	cr_assert_eq(expired_at(t0, 9000000, 60002), 0);
+	cr_assert_eq(expired_at(t0, 11000000, 60003), 41002, "TCP reset: 10 s");
+	cr_assert_eq(expired_at(t0, 21000000, 60004), 7777, "ICMP: 20 s");
+	cr_assert_eq(expired_at(t0, 31000000, 60005), 2000, "UDP one-way: 30 s");
+	cr_assert_eq(expired_at(t0, 119000000, 60006), 0);
+	cr_assert_eq(expired_at(t0, 121000000, 60007), 2001, "UDP answered: 120 s");
+	cr_assert_eq(expired_at(t0, 599000000, 60008), 0);
+	cr_assert_eq(expired_at(t0, 601000000, 60009), 41001, "TCP established: 600 s");
+}
+
 Test(pipeline, midstream_pickup, .init = setup)
 {
 	uint8_t d[30];
