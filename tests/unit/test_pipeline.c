@@ -452,6 +452,34 @@ Test(pipeline, idle_timeouts_by_protocol_and_state, .init = setup_class_timeouts
 	cr_assert_eq(expired_at(t0, 601000000, 60009), 41001, "TCP established: 600 s");
 }
 
+static void
+setup_small_age_budget(void)
+{
+	limits();
+	snap.age_budget = 8;
+	start();
+}
+
+/* Aging does bounded work per loop pass: flows that all expired at once leave at most
+ * flow.age_budget a pass, the oldest first. */
+Test(pipeline, aging_work_is_bounded_per_pass, .init = setup_small_age_budget)
+{
+	uint8_t d[8] = { 0 };
+	for (unsigned i = 0; i < 40; i++)
+		send_pkt(0, udp4((uint16_t)(2000 + i), d, 8));
+	now_us += 31000000;
+	for (unsigned pass = 0; pass < 5; pass++) {
+		now_us += 1000; /* a new millisecond: one aging pass */
+		send_pkt(0, udp4((uint16_t)(60000 + pass), d, 8));
+		struct dp_event ev[64];
+		cr_assert_eq(records(ev, 64), 8, "pass %u", pass);
+		for (unsigned i = 0; i < 8; i++)
+			cr_assert_eq(ev[i].sport, 2000 + 8 * pass + i, "oldest first");
+	}
+	cr_assert_eq(dp_flow_counters(w.flows)->timeouts, 40);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 5);
+}
+
 Test(pipeline, midstream_pickup, .init = setup)
 {
 	uint8_t d[30];
