@@ -41,6 +41,21 @@ struct dgram {
 	uint16_t port[DP_FRAG_MAX];
 };
 
+/*
+ * Datagrams refused for want of room (table or held budget full when their first fragment
+ * came), remembered until their timeout so that their later fragments get the same outcome:
+ * one that found room later would wait for the fragments that went before and be dropped
+ * incomplete. A short list, the oldest entry replaced; searched only while a refusal is
+ * recent, that is after the table was full.
+ */
+#define FRAG_REFUSED 32
+
+struct refused {
+	struct frag_key k;
+	uint32_t ms;
+	uint32_t live;
+};
+
 struct dp_frag_table {
 	struct rte_hash *h;
 	struct dgram *d;
@@ -48,6 +63,9 @@ struct dp_frag_table {
 	uint32_t head, tail;
 	int32_t ready; /* position of the datagram completed last, -1 if none */
 	struct dp_frag_counters cnt;
+	uint32_t last_refused_ms;
+	bool any_refused;
+	struct refused refused[FRAG_REFUSED];
 };
 
 struct dp_frag_table *
@@ -107,6 +125,41 @@ make_key(const struct dp_pkt *pk, uint16_t segment, struct frag_key *k)
 	k->segment = segment;
 	k->proto = pk->proto;
 	k->l3 = pk->l3;
+}
+
+static bool
+refused_recently(const struct dp_frag_table *t, const struct frag_key *k, uint32_t now_ms)
+{
+	if (!t->any_refused || now_ms - t->last_refused_ms >= t->cfg.timeout_ms)
+		return false;
+	for (unsigned i = 0; i < FRAG_REFUSED; i++) {
+		const struct refused *r = &t->refused[i];
+		if (r->live && now_ms - r->ms < t->cfg.timeout_ms &&
+		    memcmp(&r->k, k, sizeof(*k)) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Remember a refused datagram: in its own entry if it has one, else the oldest. */
+static void
+refuse(struct dp_frag_table *t, const struct frag_key *k, uint32_t now_ms)
+{
+	struct refused *v = &t->refused[0];
+	for (unsigned i = 0; i < FRAG_REFUSED; i++) {
+		struct refused *r = &t->refused[i];
+		if (r->live && memcmp(&r->k, k, sizeof(*k)) == 0) {
+			v = r;
+			break;
+		}
+		if (!r->live || (v->live && now_ms - r->ms > now_ms - v->ms))
+			v = r;
+	}
+	v->k = *k;
+	v->ms = now_ms;
+	v->live = 1;
+	t->any_refused = true;
+	t->last_refused_ms = now_ms;
 }
 
 static void
@@ -232,9 +285,14 @@ dp_frag_add(struct dp_frag_table *t, const struct dp_pkt *pk, uint16_t segment, 
 	struct dgram *g;
 
 	if (pos < 0) {
+		if (refused_recently(t, &k, now_ms)) {
+			t->cnt.table_full++;
+			return DP_FRAG_OVERFLOW;
+		}
 		if (t->cnt.datagrams_in_use >= t->cfg.datagrams ||
 		    (pos = rte_hash_add_key_with_hash(t->h, &k, sig)) < 0) {
 			t->cnt.table_full++;
+			refuse(t, &k, now_ms);
 			return DP_FRAG_OVERFLOW;
 		}
 		g = &t->d[pos];
@@ -385,6 +443,11 @@ dp_frag_drain(struct dp_frag_table *t, struct dp_frag_out *out, unsigned max_out
 			break;
 		n += release_held(t, g, out + n, max_out - n);
 		forget(t, pos);
+	}
+	if (t->head == 0) { /* empty: nothing refused is remembered either */
+		t->any_refused = false;
+		for (unsigned i = 0; i < FRAG_REFUSED; i++)
+			t->refused[i].live = 0;
 	}
 	return n;
 }

@@ -14,7 +14,8 @@
  * different bytes is refused (an evasion attempt; first wins), a fragment that adds nothing
  * is a duplicate. Budgets: datagrams in the table, fragments per datagram, fragments held
  * by the worker; a datagram that cannot be tracked is "abandoned" and its fragments, now
- * and until it times out, get the configured overflow outcome.
+ * and until it times out, get the configured overflow outcome. So does one that found no
+ * room in the table at all: the last 32 such datagrams are remembered until their timeout.
  *
  * Why not DPDK's rte_ip_frag: it rewrites the first fragment's header in place (the wire
  * must see the original), drops every overlapping datagram without comparing data, and
@@ -101,7 +102,8 @@ unsigned dp_frag_assemble(struct dp_frag_table *t, struct dp_pkt *pk, uint8_t *b
 unsigned dp_frag_expire(struct dp_frag_table *t, uint32_t now_ms, unsigned budget,
 			struct dp_frag_out *out, unsigned max_out);
 
-/* Hand back everything held (shutdown), up to max_out per call; returns the count. */
+/* Hand back everything held (shutdown), up to max_out per call; returns the count. Once
+ * the table is empty, refused datagrams are forgotten too. */
 unsigned dp_frag_drain(struct dp_frag_table *t, struct dp_frag_out *out, unsigned max_out);
 
 const struct dp_frag_counters *dp_frag_counters(const struct dp_frag_table *t);

@@ -28,7 +28,8 @@
  *
  * The model predicts every dp_frag_add result (first wins byte by byte, duplicates,
  * consistency with the datagram's end, the table, per-datagram and held budgets,
- * abandonment until the timeout), which datagrams time out, and which mbufs come back
+ * abandonment until the timeout, datagrams refused for want of room remembered until
+ * theirs: the table remembers 32, more than the 12 slots here), which datagrams time out, and which mbufs come back
  * in which order; a reassembled datagram must equal the model's bytes. At the end of each
  * input the table is drained and the mbuf pool must be whole: no mbuf leaks, none is
  * handed back twice.
@@ -84,6 +85,8 @@ static uint8_t *abuf;    /* dp_frag_assemble's buffer */
 
 struct slot {
 	bool exists, abandoned, have_last;
+	bool refused; /* found no room in the table at refused_ms (remembered) */
+	uint32_t refused_ms;
 	uint32_t first_ms, total;
 	unsigned nfr;
 	struct rte_mbuf *m[DP_FRAG_MAX];
@@ -390,8 +393,12 @@ fragment(const uint8_t *r)
 	shadow_compare(g, o, v, l, &differs, &covered);
 	if (mf && (l % 8 != 0 || l == 0)) {
 		want = DP_FRAG_INVALID;
+	} else if (!g->exists && g->refused && now - g->refused_ms < TIMEOUT_MS) {
+		want = DP_FRAG_OVERFLOW; /* refused before: the same outcome until its timeout */
 	} else if (!g->exists && in_use >= DGRAMS) {
 		want = DP_FRAG_OVERFLOW;
+		g->refused = true;
+		g->refused_ms = now;
 	} else {
 		if (!g->exists)
 			created = true;
@@ -551,7 +558,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned s = 0; s < NSLOTS; s++) {
 		struct slot *g = &slots[s];
 		slot_forget(g);
-		g->exists = g->abandoned = false;
+		g->exists = g->abandoned = g->refused = false;
 		g->prev_off = g->prev_end = 0;
 		g->vlan = (vl >> s) & 1;
 		g->proto = protos[slot_v6(s)][(pr >> (2 * s)) & 3];

@@ -835,6 +835,118 @@ Test(pipeline, too_many_fragments_dropped_when_configured, .init = setup_overflo
 	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
 }
 
+/* A full fragment table (frag.datagrams) is counted and gets the overflow outcome: with
+ * "forward" the datagram that found no room crosses uninspected, the others whole. */
+Test(pipeline, full_fragment_table_forwards_when_configured, .init = setup)
+{
+	static uint8_t two[34][2048];
+	static size_t tl[34];
+	for (unsigned d = 0; d < 17; d++)
+		fragments4((uint16_t)(100 + d), 1500, 1000, two + 2 * d, tl + 2 * d);
+	for (unsigned d = 0; d < 17; d++)
+		send_frame(0, two[2 * d], tl[2 * d], 10);
+	run();
+	uint32_t lens[40];
+	uint8_t copy[40][2048];
+	cr_assert_eq(wire(1, lens, 40, copy), 1, "only the 17th's fragment, not held");
+	cr_assert(memcmp(copy[0], two[32], tl[32]) == 0);
+	cr_assert_eq(dp_frag_counters(w.frags)->table_full, 1);
+	cr_assert_eq(dp_frag_counters(w.frags)->datagrams_in_use, 16);
+	for (unsigned d = 0; d < 17; d++)
+		send_frame(0, two[2 * d + 1], tl[2 * d + 1], 10);
+	run();
+	cr_assert_eq(wire(1, lens, 40, NULL), 33, "16 datagrams whole, and the 17th's rest");
+	cr_assert_eq(dp_frag_counters(w.frags)->reassembled, 16);
+	cr_assert_eq(w.wc.frag_overflow_forwarded, 2);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
+}
+
+Test(pipeline, full_fragment_table_drops_when_configured, .init = setup_overflow_drop)
+{
+	static uint8_t two[34][2048];
+	static size_t tl[34];
+	for (unsigned d = 0; d < 17; d++)
+		fragments4((uint16_t)(100 + d), 1500, 1000, two + 2 * d, tl + 2 * d);
+	for (unsigned d = 0; d < 17; d++)
+		send_frame(0, two[2 * d], tl[2 * d], 10);
+	for (unsigned d = 0; d < 17; d++)
+		send_frame(0, two[2 * d + 1], tl[2 * d + 1], 10);
+	run();
+	uint32_t lens[40];
+	cr_assert_eq(wire(1, lens, 40, NULL), 32, "the 17th datagram dropped");
+	cr_assert_eq(dp_frag_counters(w.frags)->table_full, 2);
+	cr_assert_eq(w.wc.frag_dropped, 2);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
+}
+
+static void
+setup_held_budget(void)
+{
+	limits();
+	lim.frag.max_held = 4;
+	start();
+}
+
+/* The budget of held fragments (frag.max_held) is counted like a full table: the datagram
+ * that would pass it gives up, what it held goes out with the overflow outcome, and the
+ * datagrams already held complete. */
+Test(pipeline, held_fragment_budget_gets_the_overflow_outcome, .init = setup_held_budget)
+{
+	static uint8_t a[8][2048], b[8][2048];
+	static size_t al[8], bl[8];
+	cr_assert_eq(fragments4(200, 3000, 1000, a, al), 4);
+	cr_assert_eq(fragments4(201, 3000, 1000, b, bl), 4);
+	for (unsigned i = 0; i < 3; i++) /* A: three held, its last one missing */
+		send_frame(0, a[i], al[i], 10);
+	send_frame(0, b[0], bl[0], 10); /* B: the fourth held fragment */
+	send_frame(0, b[1], bl[1], 10); /* the fifth: over the budget */
+	run();
+	uint32_t lens[16];
+	uint8_t copy[16][2048];
+	cr_assert_eq(wire(1, lens, 16, copy), 2, "B's two fragments, released uninspected");
+	cr_assert(memcmp(copy[0], b[0], bl[0]) == 0 && memcmp(copy[1], b[1], bl[1]) == 0);
+	cr_assert_eq(dp_frag_counters(w.frags)->table_full, 1);
+	send_frame(0, b[2], bl[2], 10); /* the rest of B follows its first fragments */
+	send_frame(0, a[3], al[3], 10); /* A completes */
+	run();
+	cr_assert_eq(wire(1, lens, 16, NULL), 1 + 4);
+	cr_assert_eq(dp_frag_counters(w.frags)->reassembled, 1);
+	cr_assert_eq(dp_frag_counters(w.frags)->held, 0);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
+}
+
+static void
+setup_incomplete_forward(void)
+{
+	limits();
+	snap.frag_incomplete_drop = false;
+	start();
+}
+
+/* frag.incomplete = "forward": a datagram that never completes goes out at its timeout, in
+ * the order its fragments came. */
+Test(pipeline, incomplete_datagram_forwarded_at_its_timeout_when_configured,
+     .init = setup_incomplete_forward)
+{
+	fragments4(5, 3000, 1000, fr, frl);
+	send_frame(0, fr[2], frl[2], 10);
+	send_frame(0, fr[0], frl[0], 10);
+	run();
+	uint32_t lens[8];
+	uint8_t copy[8][2048];
+	cr_assert_eq(wire(1, lens, 8, NULL), 0, "held while it may complete");
+	now_us += 31000000;
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(7, d, 8));
+	run();
+	cr_assert_eq(wire(1, lens, 8, copy), 3, "the frame that moved the clock, then the two");
+	cr_assert(memcmp(copy[1], fr[2], frl[2]) == 0);
+	cr_assert(memcmp(copy[2], fr[0], frl[0]) == 0);
+	cr_assert_eq(dp_frag_counters(w.frags)->timeouts, 1);
+	cr_assert_eq(dp_frag_counters(w.frags)->held, 0);
+	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
+}
+
 static void
 setup_invalid_drop(void)
 {
