@@ -482,7 +482,15 @@ static const struct cfg_row inspect_rows[] = {
 	  .def = "65536",
 	  .min = 16,
 	  .max = 16777216,
-	  .doc = "flows under inspection at once, per worker (beyond: tracked, not inspected)" },
+	  .doc = "flows under inspection at once, per worker (beyond: see on_full)" },
+	{ .key = "on_full",
+	  .type = CFG_ENUM,
+	  .off = F(inspect.on_full),
+	  .sub = outcomes,
+	  .def = "forward",
+	  .doc = "packets of a flow that gets no inspection context (all in use): forward "
+		 "(tracked, not inspected), or drop until one is free, so nothing crosses "
+		 "uninspected" },
 	{ .key = "identify",
 	  .type = CFG_BOOL,
 	  .off = F(inspect.identify),

@@ -99,6 +99,7 @@ struct cfg_frag {
 
 struct cfg_inspect {
 	uint32_t contexts; /* flows under inspection at once, per worker */
+	int on_full;       /* enum cfg_outcome for flows that get no context */
 	bool identify;     /* application identification */
 	char catalogue[CFG_CATALOGUE_FILES][CFG_PATH_MAX]; /* relative to the config file */
 	unsigned ncatalogue;

@@ -74,6 +74,7 @@ enum dp_flow_class {
 #define DP_FLOW_F_REPLIED   0x04 /* packets seen from both sides */
 #define DP_FLOW_F_FIN0      0x08 /* key side 0 sent FIN */
 #define DP_FLOW_F_FIN1      0x10 /* key side 1 sent FIN */
+#define DP_FLOW_F_NOCTX     0x20 /* waits for an inspection context (inspect.on_full drop) */
 
 /* Directions: toserver = from the initiator, toclient = from the responder. */
 #define DP_TOSERVER 0

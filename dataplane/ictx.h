@@ -29,7 +29,7 @@ struct dp_ictx {
 struct dp_ictx_counters {
 	uint64_t in_use;
 	uint64_t hwm;
-	uint64_t exhausted; /* flows left uninspected: the pool was empty */
+	uint64_t exhausted; /* flows that found the pool empty */
 };
 
 struct dp_ictx_pool {

@@ -32,6 +32,7 @@ struct dp_snapshot {
 	bool reassembly;           /* TCP stream reassembly */
 	bool invalid_drop;         /* drop malformed IP (else forward it) */
 	bool flow_full_drop;       /* drop packets of new flows that get no entry (else forward) */
+	bool ictx_full_drop;       /* drop packets of flows without an inspection context */
 	bool frag_overflow_drop;   /* fragments that cannot be tracked */
 	bool frag_incomplete_drop; /* fragments of datagrams that never completed */
 	bool replay;         /* offline replay: wait for event ring space instead of dropping */

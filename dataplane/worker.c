@@ -778,7 +778,7 @@ static inline bool
 flow_settled(const struct dp_worker *w, const struct dp_flow *f)
 {
 	const struct dp_snapshot *snap = w->snap;
-	return f->ictx == 0 && snap->policy == NULL &&
+	return f->ictx == 0 && snap->policy == NULL && !(f->flags & DP_FLOW_F_NOCTX) &&
 	       ((f->id_flags & DP_ID_DECIDED) || !snap->identify);
 }
 
@@ -817,8 +817,29 @@ flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, ui
 	uint32_t pos = dp_flow_index(w->flows, f);
 	if (created) {
 		f->in_port = (uint8_t)(dir == DP_TOSERVER ? port : w->sh->ports[port].peer);
-		if (inspect_tcp || inspect_udp)
+		if (inspect_tcp || inspect_udp) {
 			f->ictx = dp_ictx_get(&w->ictx, pos);
+			if (f->ictx == 0 && snap->ictx_full_drop)
+				f->flags |= DP_FLOW_F_NOCTX;
+		}
+	}
+	if (unlikely(f->flags & DP_FLOW_F_NOCTX)) {
+		/*
+		 * inspect.on_full = "drop": no context was free for this flow, and nothing of it
+		 * crosses until one is. Each packet tries again; the first that gets one starts
+		 * the flow's inspection as if the flow began there (nothing crossed before it).
+		 * With on_full now "forward" (a reload), the flow goes on uninspected.
+		 */
+		if (!created && snap->ictx_full_drop && w->ictx.free_head != 0) {
+			f->ictx = dp_ictx_get(&w->ictx, pos);
+			f->flags &= (uint8_t)~DP_FLOW_F_NOCTX;
+			created = true;
+		} else if (!snap->ictx_full_drop) {
+			f->flags &= (uint8_t)~DP_FLOW_F_NOCTX;
+		} else {
+			DP_CNT_ADD(w->wc.ictx_full_dropped, npkts);
+			return V_DROP;
+		}
 	}
 	enum verdict v = V_FORWARD;
 	if (!snap->identify) {

@@ -93,6 +93,7 @@ struct dp_worker_counters {
 	uint64_t frag_overflow_forwarded; /* fragments forwarded uninspected by outcome */
 	uint64_t flow_full_forwarded;     /* packets of new flows without an entry, forwarded */
 	uint64_t flow_full_dropped;       /* ... dropped */
+	uint64_t ictx_full_dropped;       /* packets of flows waiting for an inspection context */
 	uint64_t events_posted;
 	uint64_t events_dropped; /* ring full */
 	/* enforcement */

@@ -299,6 +299,7 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 		v[12] += DP_CNT_READ(app->workers[w]->ictx.cnt.in_use);
 		v[13] += DP_CNT_READ(app->workers[w]->ictx.cnt.hwm);
 		v[14] += DP_CNT_READ(app->workers[w]->ictx.cnt.exhausted);
+		v[15] += DP_CNT_READ(app->workers[w]->wc.ictx_full_dropped);
 	}
 	g[1].name = "streams";
 	kv(&g[1], "memory_in_use", v[0] * DP_CHUNK_SIZE);
@@ -317,6 +318,7 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[1], "contexts_high_water", v[13]);
 	kv(&g[1], "contexts_capacity", (uint64_t)c->inspect.contexts * nw);
 	kv(&g[1], "contexts_exhausted", v[14]);
+	kv(&g[1], "contexts_full_dropped", v[15]);
 
 	/* fragments */
 	memset(v, 0, sizeof(v));

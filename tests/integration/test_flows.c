@@ -144,6 +144,50 @@ Test(flows, decode_off_is_a_plain_bridge, .init = setup, .fini = teardown, .time
 	free(out);
 }
 
+/* The value of "key=N" in the exit summary, -1 if absent. */
+static long long
+summary(const char *out, const char *key)
+{
+	char pat[64];
+	snprintf(pat, sizeof(pat), " %s=", key);
+	const char *p = strstr(out, pat);
+	return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* inspect.on_full with 16 contexts for a mix with more flows under inspection at once:
+ * "forward" lets every frame cross, "drop" holds back exactly the frames it counts. */
+Test(flows, flows_without_a_context_get_inspect_on_full, .init = setup, .fini = teardown,
+     .timeout = 60)
+{
+	static const char *const outcome[2] = { "forward", "drop" };
+	struct ts_capture a, b;
+	for (unsigned i = 0; i < 2; i++) {
+		char sed[1000], name[32], *out = NULL;
+		snprintf(sed, sizeof(sed),
+			 "-e 's#\"apps.conf\"#\"%s/config/apps.conf\"#' "
+			 "-e 's/contexts = 65536;/contexts = 16;/' -e 's/on_full = \"forward\";    "
+			 "# a flow that gets none/on_full = \"%s\"; #/'",
+			 ts_root(), outcome[i]);
+		snprintf(name, sizeof(name), "ctx-%s", outcome[i]);
+		int rc = replay_edited(sed, name, &out);
+		cr_assert_eq(rc, 0, "%s", out);
+		cr_assert_gt(summary(out, "contexts_exhausted"), 0, "%s", out);
+		long long dropped = summary(out, "contexts_full_dropped");
+		cr_assert_eq(ts_read_capture(in, &a), 0);
+		cr_assert_eq(ts_read_capture(outp, &b), 0);
+		if (i == 0)
+			cr_assert(dropped == 0 && b.n == a.n, "forward: all %zu cross\n%s", a.n,
+				  out);
+		else
+			cr_assert(dropped > 0 && b.n + (size_t)dropped == a.n,
+				  "drop: %zu in, %zu out, %lld counted\n%s", a.n, b.n, dropped,
+				  out);
+		ts_free_capture(&a);
+		ts_free_capture(&b);
+		free(out);
+	}
+}
+
 /* Flow tracking reads what the decoder found: turning the decoder off under it is an
  * error at start, not a silent plain bridge. */
 Test(flows, tracking_without_decoding_is_refused, .init = setup, .fini = teardown, .timeout = 60)

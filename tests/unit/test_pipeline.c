@@ -346,6 +346,82 @@ Test(pipeline, encapsulated_flows_are_tracked_and_normalised, .init = setup)
 	cr_assert_neq(ev[0].sport, ev[1].sport);
 }
 
+/* ---- inspection contexts ---- */
+
+/* A TCP session from client port cport: handshake and 100 bytes; the SYN only if syn_only. */
+static void
+session(uint16_t cport, bool syn_only)
+{
+	uint8_t d[100];
+	memset(d, 'd', sizeof(d));
+	struct gen_pkt syn = tcp4(true, 1000, 0, GEN_TCP_SYN, NULL, 0);
+	struct gen_pkt sa = tcp4(false, 5000, 1001, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0);
+	struct gen_pkt data = tcp4(true, 1001, 5001, GEN_TCP_ACK | GEN_TCP_PSH, d, sizeof(d));
+	syn.sport = data.sport = sa.dport = cport;
+	send_pkt(0, syn);
+	if (syn_only)
+		return;
+	send_pkt(1, sa);
+	send_pkt(0, data);
+}
+
+static void
+setup_two_contexts(void)
+{
+	limits();
+	lim.contexts = 2;
+	start();
+}
+
+static void
+setup_two_contexts_drop(void)
+{
+	limits();
+	lim.contexts = 2;
+	snap.ictx_full_drop = true;
+	start();
+}
+
+/* inspect.on_full = "forward" (default): a flow that finds every context in use is tracked
+ * and forwarded, not inspected, and counted. */
+Test(pipeline, flow_without_a_context_is_forwarded_uninspected, .init = setup_two_contexts)
+{
+	for (uint16_t c = 41000; c < 41003; c++)
+		session(c, false);
+	uint32_t lens[16];
+	cr_assert_eq(wire(1, lens, 16, NULL), 6);
+	cr_assert_eq(wire(0, lens, 16, NULL), 3);
+	cr_assert_eq(w.ictx.cnt.exhausted, 1);
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 200, "the third flow was not read");
+	cr_assert_eq(w.wc.ictx_full_dropped, 0);
+}
+
+/* inspect.on_full = "drop": nothing of such a flow crosses until a context is free; then
+ * its inspection starts with the next packet, from the handshake the client repeats. */
+Test(pipeline, flow_without_a_context_is_dropped_until_one_is_free, .init = setup_two_contexts_drop)
+{
+	session(41000, false);
+	session(41001, false);
+	session(41002, true);
+	uint32_t lens[16];
+	cr_assert_eq(wire(1, lens, 16, NULL), 4, "the third SYN did not cross");
+	cr_assert_eq(w.wc.ictx_full_dropped, 1);
+	session(41002, true); /* the client repeats its SYN: still none free */
+	cr_assert_eq(wire(1, lens, 16, NULL), 0);
+	cr_assert_eq(w.wc.ictx_full_dropped, 2);
+	/* the first session is reset: its context comes back */
+	struct gen_pkt rst = tcp4(true, 1101, 5001, GEN_TCP_RST | GEN_TCP_ACK, NULL, 0);
+	rst.sport = 41000;
+	send_pkt(0, rst);
+	wire(1, lens, 16, NULL);
+	session(41002, false);
+	cr_assert_eq(wire(1, lens, 16, NULL), 2, "the SYN and the data");
+	cr_assert_eq(wire(0, lens, 16, NULL), 3, "the SYN-ACKs");
+	cr_assert_eq(w.wc.ictx_full_dropped, 2);
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 300, "all three flows read");
+	cr_assert_eq(w.ictx.cnt.exhausted, 1, "one flow found the pool empty");
+}
+
 Test(pipeline, syn_with_data_is_inspected, .init = setup)
 {
 	uint8_t tfo[50];
