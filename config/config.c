@@ -400,6 +400,14 @@ static const struct cfg_row stream_rows[] = {
 	  .def = "true",
 	  .doc = "keep inspected bytes until acknowledged, so a retransmission with different "
 		 "bytes is caught and dropped" },
+	{ .key = "on_full",
+	  .type = CFG_ENUM,
+	  .off = F(stream.on_full),
+	  .sub = outcomes,
+	  .def = "forward",
+	  .doc = "an out-of-order segment that does not fit the window or the memory: forward "
+		 "(the direction stops being inspected, or the bytes past the window are not "
+		 "read), or drop it, so that the sender sends it again and inspection goes on" },
 };
 
 static const struct cfg_row frag_rows[] = {

@@ -84,6 +84,7 @@ struct cfg_stream {
 	uint64_t window; /* out-of-order bytes held per direction */
 	uint64_t memory; /* per worker */
 	bool verify_delivered;
+	int on_full; /* enum cfg_outcome for out-of-order bytes that do not fit */
 };
 
 struct cfg_frag {

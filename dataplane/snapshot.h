@@ -33,6 +33,7 @@ struct dp_snapshot {
 	bool invalid_drop;         /* drop malformed IP (else forward it) */
 	bool flow_full_drop;       /* drop packets of new flows that get no entry (else forward) */
 	bool ictx_full_drop;       /* drop packets of flows without an inspection context */
+	bool stream_full_drop;     /* drop out-of-order segments that do not fit (stream.h) */
 	bool frag_overflow_drop;   /* fragments that cannot be tracked */
 	bool frag_incomplete_drop; /* fragments of datagrams that never completed */
 	bool replay;         /* offline replay: wait for event ring space instead of dropping */

@@ -314,6 +314,39 @@ drain(struct dp_stream_pool *p, struct dp_stream_dir *d, dp_stream_deliver_fn de
 	}
 }
 
+/*
+ * A segment at next_seq, its overlaps with held bytes already found equal, when the pool
+ * has no room to copy it in (full_drop): what the held chunks lack is delivered straight
+ * from the packet and the held chunks drain behind it, so it needs no chunk (but to retain
+ * what it delivered: if none is free, retention gives up as anywhere).
+ */
+static enum dp_stream_res
+fill_in_place(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t seq, const uint8_t *data,
+	      uint32_t len, dp_stream_deliver_fn deliver, void *ctx)
+{
+	uint32_t end = seq + len;
+	uint64_t nomem0 = p->cnt.nomem;
+
+	while (d->end == DP_STREAM_ACTIVE && SEQ_LT(d->next_seq, end)) {
+		uint32_t at = d->next_seq, upto = end;
+		if (d->ooo_head != 0 && SEQ_LT(C(p, d->ooo_head)->seq, upto))
+			upto = C(p, d->ooo_head)->seq;
+		uint32_t n = deliver_run(p, d, data + (at - seq), upto - at, deliver, ctx);
+		if (p->retain && d->end == DP_STREAM_ACTIVE)
+			retain_copy(p, d, at, data + (at - seq), n);
+		drain(p, d, deliver, ctx);
+		if (d->next_seq == at)
+			break;
+	}
+	/* retention gave up on the way: it starts again after this segment, as it would had the
+	 * segment been retained in one copy (what was retained since is let go) */
+	if (p->cnt.nomem != nomem0 && d->end == DP_STREAM_ACTIVE)
+		drop_retained(p, d);
+	if (d->end != DP_STREAM_ACTIVE)
+		dp_stream_release(p, d, (enum dp_stream_end)d->end);
+	return DP_STREAM_NEW;
+}
+
 enum dp_stream_res
 dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t seq,
 		  const uint8_t *data, uint32_t len, dp_stream_deliver_fn deliver, void *ctx)
@@ -353,9 +386,15 @@ dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t se
 
 	/* Hold at most window bytes beyond next_seq, and never more than depth allows. */
 	uint32_t limit = p->depth - d->delivered;
-	if (p->window < limit)
+	bool by_window = p->window < limit;
+	if (by_window)
 		limit = p->window;
 	if ((uint32_t)sdiff(end, next) > limit) {
+		if (p->full_drop && by_window && seq != next) {
+			/* refused whole: the sender sends it again once the hole is filled */
+			p->cnt.full++;
+			return DP_STREAM_FULL;
+		}
 		p->cnt.beyond_window++;
 		if (d->ooo_tail != 0 &&
 		    (uint32_t)sdiff(C(p, d->ooo_tail)->seq + C(p, d->ooo_tail)->len, next) >=
@@ -377,6 +416,10 @@ dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t se
 	if (d->ooo_tail != 0 && !SEQ_LT(seq, C(p, d->ooo_tail)->seq + C(p, d->ooo_tail)->len)) {
 		/* Beyond everything held: the usual case after a loss. Append, no walk. */
 		uint32_t need = (len + DP_CHUNK_DATA - 1) / DP_CHUNK_DATA;
+		if (p->nfree < need && p->full_drop) {
+			p->cnt.full++;
+			return DP_STREAM_FULL;
+		}
 		if (p->nfree < need) {
 			p->cnt.nomem++;
 			dp_stream_release(p, d, DP_STREAM_END_NOMEM);
@@ -420,6 +463,12 @@ dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t se
 	uint32_t need = fill_gaps(p, d, seq, data, len, false);
 	if (need == 0)
 		return DP_STREAM_OLD;
+	if (p->nfree < need && p->full_drop) {
+		if (seq == next) /* it fills the hole: never refused, or the hole would stay */
+			return fill_in_place(p, d, seq, data, len, deliver, ctx);
+		p->cnt.full++;
+		return DP_STREAM_FULL;
+	}
 	if (p->nfree < need) {
 		p->cnt.nomem++;
 		dp_stream_release(p, d, DP_STREAM_END_NOMEM);

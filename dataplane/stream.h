@@ -76,6 +76,7 @@ struct dp_stream_counters {
 	uint64_t overlaps_conflict; /* overlaps with different bytes: evasion attempts, dropped */
 	uint64_t beyond_window;     /* segments (or parts) past the window/depth, not kept */
 	uint64_t nomem;             /* directions given up because the pool was empty */
+	uint64_t full;              /* segments refused (full_drop): no room in window or pool */
 	uint64_t gaps;              /* holes skipped because the receiver acknowledged them */
 	uint64_t depth_reached;
 	uint64_t bytes_delivered;
@@ -89,6 +90,11 @@ struct dp_stream_pool {
 	uint32_t window; /* bytes a direction may hold beyond next_seq */
 	uint32_t depth;  /* bytes inspected per direction */
 	bool retain;     /* keep delivered bytes until acknowledged */
+	/* Out-of-order bytes that do not fit (the window, or the pool) refuse their segment
+	 * (DP_STREAM_FULL: the caller drops it, the sender sends it again) instead of giving
+	 * up the direction or leaving the bytes beyond the window uninspected. Set by the
+	 * caller (stream.on_full), may change between segments. */
+	bool full_drop;
 	struct dp_stream_counters cnt;
 };
 
@@ -107,6 +113,7 @@ enum dp_stream_res {
 	DP_STREAM_OLD,      /* nothing new; any overlap agreed or could not matter */
 	DP_STREAM_CONFLICT, /* overlap with different bytes: drop the segment */
 	DP_STREAM_IGNORED,  /* the direction is no longer inspected */
+	DP_STREAM_FULL,     /* full_drop: no room to hold the segment: drop it */
 };
 
 /* Start a direction at first_seq (the SYN's sequence number + 1, or midstream). */

@@ -760,6 +760,9 @@ tcp_stream(struct dp_worker *w, struct dp_flow *f, const struct dp_pkt *pk, unsi
 		if (unlikely(r == DP_STREAM_CONFLICT)) {
 			DP_CNT_INC(w->wc.stream_conflict_dropped);
 			v = V_DROP;
+		} else if (unlikely(r == DP_STREAM_FULL)) {
+			DP_CNT_INC(w->wc.stream_full_dropped);
+			v = V_DROP;
 		}
 	}
 	if (pk->tcp_flags & DP_TCP_FIN)
@@ -1186,6 +1189,7 @@ dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap)
 	uint16_t burst = (uint16_t)RTE_MIN(snap->burst, DP_MAX_BURST);
 
 	w->snap = snap;
+	w->streams.full_drop = snap->stream_full_drop;
 	w->ident.db = snap->identify ? snap->ident : NULL;
 	w->ident.scratch = w->ident.db != NULL ? w->ident.db->scratch[w->id] : NULL;
 	for (unsigned q = 0; q < w->nrxq; q++) {

@@ -89,6 +89,7 @@ struct dp_worker_counters {
 	uint64_t invalid_dropped;       /* malformed packets dropped by policy */
 	uint64_t non_ip;
 	uint64_t stream_conflict_dropped; /* TCP segments dropped for conflicting overlaps */
+	uint64_t stream_full_dropped;     /* ... that did not fit (stream.on_full drop) */
 	uint64_t frag_dropped;            /* fragments dropped (duplicate, conflict, outcome) */
 	uint64_t frag_overflow_forwarded; /* fragments forwarded uninspected by outcome */
 	uint64_t flow_full_forwarded;     /* packets of new flows without an entry, forwarded */

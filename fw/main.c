@@ -275,6 +275,7 @@ snapshot_from(const struct fw_app *app)
 	snap->invalid_drop = c->decode.invalid == CFG_DROP;
 	snap->flow_full_drop = c->flow.on_full == CFG_DROP;
 	snap->ictx_full_drop = c->inspect.on_full == CFG_DROP;
+	snap->stream_full_drop = c->stream.on_full == CFG_DROP;
 	snap->frag_overflow_drop = c->frag.overflow == CFG_DROP;
 	snap->frag_incomplete_drop = c->frag.incomplete == CFG_DROP;
 	snap->replay = app->opt.replay != NULL;

@@ -300,6 +300,7 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 		v[13] += DP_CNT_READ(app->workers[w]->ictx.cnt.hwm);
 		v[14] += DP_CNT_READ(app->workers[w]->ictx.cnt.exhausted);
 		v[15] += DP_CNT_READ(app->workers[w]->wc.ictx_full_dropped);
+		v[16] += DP_CNT_READ(app->workers[w]->wc.stream_full_dropped);
 	}
 	g[1].name = "streams";
 	kv(&g[1], "memory_in_use", v[0] * DP_CHUNK_SIZE);
@@ -312,6 +313,7 @@ fw_stats_groups(const struct fw_app *app, struct fw_group *g)
 	kv(&g[1], "conflicting_dropped", v[7]);
 	kv(&g[1], "beyond_window", v[8]);
 	kv(&g[1], "memory_exhausted", v[9]);
+	kv(&g[1], "full_dropped", v[16]);
 	kv(&g[1], "gaps", v[10]);
 	kv(&g[1], "depth_reached", v[11]);
 	kv(&g[1], "contexts_in_use", v[12]);

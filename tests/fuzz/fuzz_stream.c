@@ -10,6 +10,7 @@
  *   6..7   depth: 1 + u16 % 32768 bytes
  *   8      bit 0: retain delivered bytes until acknowledged
  *          bit 1: midstream pickup (the direction is not started; the first segment does)
+ *          bit 2: full_drop (stream.on_full = "drop": segments that do not fit are refused)
  *   then records, each op (1 byte), offset (2 bytes, signed, relative to the ISN),
  *   length (1 byte; times 4 for ops 0-3 with bit 7 set: segments that span chunks), and
  *   for op 4 the segment's bytes:
@@ -38,6 +39,12 @@
  *
  * A direction also ends on a segment when a hole has everything the window allows held
  * behind it (DP_STREAM_END_GAP, the hole reported as a gap): the model predicts that too.
+ *
+ * With full_drop, a segment starting past next that reaches past the window (when the
+ * window, not the depth, is the limit) must be refused (DP_STREAM_FULL) and change
+ * nothing; one the pool has no room for may be refused only if it starts past next, adds
+ * bytes, agrees with what is held and has fewer free chunks than new bytes; the direction
+ * is never given up for want of memory (a segment at next fills the hole in place).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -84,6 +91,7 @@ struct model {
 	int32_t ack_hi;    /* highest ACK seen */
 	uint32_t window, depth;
 	bool retain;
+	bool full_drop;
 	/* what the deliver callback saw during one call */
 	int32_t cb_pos;
 	uint32_t cb_bytes;
@@ -249,7 +257,8 @@ segment(struct dp_stream_pool *p, struct dp_stream_dir *d, int32_t off, const ui
 	memcpy(copy, v, len);
 
 	bool was_active = md.active;
-	uint64_t nomem0 = p->cnt.nomem;
+	uint64_t nomem0 = p->cnt.nomem, full0 = p->cnt.full;
+	uint32_t nfree0 = p->nfree;
 	if (was_active && !md.init) {
 		/* midstream pickup: the first segment starts the direction */
 		md.init = true;
@@ -271,6 +280,11 @@ segment(struct dp_stream_pool *p, struct dp_stream_dir *d, int32_t off, const ui
 		predict(&pr, off, copy, len, s, e, limit);
 	bool before_possible = pr.before_possible, before_certain = pr.before_certain;
 	bool held_differs = pr.held_differs, window_full = pr.window_full;
+	bool by_window = md.window < md.depth - md.delivered;
+	bool refuse_window = was_active && md.full_drop && by_window && len > 0 && off > md.nxt &&
+			     (int64_t)off + len > (int64_t)md.nxt + limit;
+	if (refuse_window)
+		window_full = false; /* refused before the window is looked at */
 	uint32_t newbytes = pr.newbytes;
 	int32_t hole = pr.hole;
 	bool differs_possible = before_possible || held_differs;
@@ -296,7 +310,21 @@ segment(struct dp_stream_pool *p, struct dp_stream_dir *d, int32_t off, const ui
 	if (window_full)
 		CHECK(r == DP_STREAM_CONFLICT ||
 		      (r == DP_STREAM_IGNORED && d->end == DP_STREAM_END_GAP));
+	if (refuse_window)
+		CHECK(r == DP_STREAM_FULL);
+	if (r != DP_STREAM_FULL)
+		CHECK(p->cnt.full == full0);
 	switch (r) {
+	case DP_STREAM_FULL:
+		CHECK(md.full_drop && off > md.nxt);
+		CHECK(p->cnt.full == full0 + 1 && p->cnt.nomem == nomem0);
+		CHECK(md.cb_calls == 0);
+		CHECK(p->nfree == nfree0);
+		if (!refuse_window) { /* no room in the pool */
+			CHECK(!differs_certain);
+			CHECK(newbytes > 0 && nfree0 < newbytes);
+		}
+		break;
 	case DP_STREAM_CONFLICT:
 		/* (past a full window only the delivered bytes are compared) */
 		CHECK(window_full ? before_possible : differs_possible);
@@ -310,6 +338,7 @@ segment(struct dp_stream_pool *p, struct dp_stream_dir *d, int32_t off, const ui
 			CHECK(md.cb_calls == 1 && md.cb_gap == (uint32_t)hole);
 		} else {
 			/* the pool ran out */
+			CHECK(!md.full_drop);
 			CHECK(!differs_certain);
 			CHECK(newbytes > 0);
 			CHECK(p->cnt.nomem == nomem0 + 1);
@@ -393,7 +422,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t nchunks = 1 + data[4] % 64;
 	uint32_t window = 64u * (1u + data[5]);
 	uint32_t depth = 1u + (uint32_t)(data[6] << 8 | data[7]) % 32768u;
-	bool retain = data[8] & 1, midstream = data[8] & 2;
+	bool retain = data[8] & 1, midstream = data[8] & 2, full_drop = data[8] & 4;
 
 	memset(m.held_f, 0, sizeof(m.held_f)); /* values are only read where a flag is set */
 	memset(m.dlv_f, 0, sizeof(m.dlv_f));
@@ -403,6 +432,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	md.window = window;
 	md.depth = depth;
 	md.retain = retain;
+	md.full_drop = full_drop;
 	md.active = true;
 	md.retain_lo = retain ? 0 : NO_RETAIN;
 
@@ -411,6 +441,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dp_stream_pool pool;
 	struct dp_stream_dir dir;
 	dp_stream_pool_init(&pool, mem, nchunks, window, depth, retain);
+	pool.full_drop = full_drop;
 	CHECK(pool.nfree == nchunks);
 	if (midstream) {
 		memset(&dir, 0, sizeof(dir));

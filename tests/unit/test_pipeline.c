@@ -346,6 +346,46 @@ Test(pipeline, encapsulated_flows_are_tracked_and_normalised, .init = setup)
 	cr_assert_neq(ev[0].sport, ev[1].sport);
 }
 
+static void
+setup_stream_full_drop(void)
+{
+	limits();
+	lim.stream_window = 4096;
+	snap.stream_full_drop = true;
+	start();
+}
+
+/* stream.on_full = "drop": a segment past the window is dropped on the wire (the receiver
+ * never sees uninspected bytes), and crosses when the sender sends it again in reach. */
+Test(pipeline, segment_past_the_window_is_dropped_and_crosses_when_sent_again,
+     .init = setup_stream_full_drop)
+{
+	static uint8_t d[7000];
+	for (size_t i = 0; i < sizeof(d); i++)
+		d[i] = (uint8_t)(i * 13);
+	send_pkt(0, tcp4(true, 1000, 0, GEN_TCP_SYN, NULL, 0));
+	send_pkt(1, tcp4(false, 5000, 1001, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0));
+	/* bytes 1000-1999 (a hole before them), then 5000-5999: past the 4 KiB window */
+	send_pkt(0, tcp4(true, 2001, 5001, GEN_TCP_ACK, d + 1000, 1000));
+	send_pkt(0, tcp4(true, 6001, 5001, GEN_TCP_ACK, d + 5000, 1000));
+	uint32_t lens[16];
+	uint8_t copy[16][2048];
+	cr_assert_eq(wire(1, lens, 16, copy), 2, "the SYN and the segment in the window");
+	cr_assert_eq(w.wc.stream_full_dropped, 1);
+	cr_assert_eq(w.streams.cnt.full, 1);
+	/* the hole, then the rest and the refused segment again */
+	send_pkt(0, tcp4(true, 1001, 5001, GEN_TCP_ACK, d, 1000));
+	send_pkt(0, tcp4(true, 3001, 5001, GEN_TCP_ACK, d + 2000, 1000));
+	send_pkt(0, tcp4(true, 4001, 5001, GEN_TCP_ACK, d + 3000, 1000));
+	send_pkt(0, tcp4(true, 5001, 5001, GEN_TCP_ACK, d + 4000, 1000));
+	send_pkt(0, tcp4(true, 6001, 5001, GEN_TCP_ACK, d + 5000, 1000));
+	cr_assert_eq(wire(1, lens, 16, copy), 5);
+	cr_assert(memcmp(copy[4] + 54, d + 5000, 1000) == 0);
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 6000, "the whole stream read");
+	cr_assert_eq(w.wc.stream_full_dropped, 1);
+	cr_assert_eq(w.streams.cnt.nomem + w.streams.cnt.beyond_window, 0);
+}
+
 /* ---- inspection contexts ---- */
 
 /* A TCP session from client port cport: handshake and 100 bytes; the SYN only if syn_only. */

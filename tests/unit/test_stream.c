@@ -304,6 +304,62 @@ Test(stream, pool_exhaustion_gives_up_the_direction_not_the_worker)
 	assert_pool_whole();
 }
 
+/* stream.on_full = "drop": a segment the pool has no room for is refused (the sender sends
+ * it again), the direction stays inspected, and the segment that fills the hole needs no
+ * room: it is delivered from the packet and the held bytes behind it drain. */
+Test(stream, full_pool_refuses_the_segment_and_keeps_inspecting)
+{
+	uint8_t s[20000];
+	make_pool(8, 1 << 20, 1 << 20, false);
+	pool.full_drop = true;
+	fill(s, sizeof(s), 10);
+	dp_stream_start(&dir, 0);
+	uint32_t o = 1000, held = 0;
+	for (; o < sizeof(s); o += 1000) {
+		enum dp_stream_res r = seg(o, s + o, 1000);
+		if (r == DP_STREAM_FULL)
+			break;
+		cr_assert_eq(r, DP_STREAM_NEW);
+		held = o + 1000;
+	}
+	cr_assert_lt(o, sizeof(s), "the pool filled up");
+	cr_assert_eq(pool.cnt.full, 1);
+	cr_assert_eq(pool.cnt.nomem, 0, "nothing given up");
+	cr_assert(dp_stream_active(&dir));
+	cr_assert_eq(seg(o + 1000, s + o + 1000, 1000), DP_STREAM_FULL, "still no room");
+	/* the hole: with no chunk free, it fills in place and everything held drains */
+	cr_assert_eq(pool.nfree, 0);
+	cr_assert_eq(seg(0, s, 1000), DP_STREAM_NEW);
+	cr_assert_eq(outlen, held);
+	/* the refused segments come again and are read */
+	for (; o < sizeof(s); o += 1000)
+		cr_assert_eq(seg(o, s + o, 1000), DP_STREAM_NEW);
+	cr_assert_eq(outlen, sizeof(s));
+	cr_assert(memcmp(out, s, sizeof(s)) == 0, "the stream, exactly once");
+	assert_pool_whole();
+}
+
+/* The same with retention: the bytes delivered from the packet are retained as far as the
+ * pool allows, and a segment past the window is refused, not cut. */
+Test(stream, full_window_refuses_the_segment_and_keeps_inspecting)
+{
+	uint8_t s[20000];
+	make_pool(NCHUNKS, 4096, 1 << 20, true);
+	pool.full_drop = true;
+	fill(s, sizeof(s), 12);
+	dp_stream_start(&dir, 0);
+	cr_assert_eq(seg(1000, s + 1000, 2000), DP_STREAM_NEW);
+	cr_assert_eq(seg(3000, s + 3000, 2000), DP_STREAM_FULL, "past the 4 KiB window");
+	cr_assert_eq(pool.cnt.beyond_window, 0, "nothing cut");
+	cr_assert_eq(seg(0, s, 1000), DP_STREAM_NEW);
+	cr_assert_eq(seg(3000, s + 3000, 2000), DP_STREAM_NEW, "in the window now");
+	cr_assert_eq(outlen, 5000);
+	cr_assert(memcmp(out, s, 5000) == 0);
+	cr_assert_eq(pool.cnt.full, 1);
+	dp_stream_ack(&pool, &dir, 5000, sink, NULL);
+	assert_pool_whole();
+}
+
 Test(stream, sequence_wraps_around)
 {
 	uint8_t s[8000];
