@@ -1307,6 +1307,50 @@ Test(pipeline, ipv6_flows_with_the_same_ports_in_a_row_stay_apart, .init = setup
 	cr_assert_eq(ev[1].pkts[0] + ev[1].pkts[1], 4);
 }
 
+/* The same UDP tuple untagged, on VLAN 100 and on 100/200 (QinQ), two frames of each in a
+ * row, all in one burst. */
+static void
+queue_three_vlans(void)
+{
+	uint8_t d[8] = { 0 };
+	for (unsigned v = 0; v < 3; v++) {
+		for (unsigned r = 0; r < 2; r++) {
+			struct gen_pkt p = udp4(7000, d, sizeof(d));
+			p.l2.nvlan = v;
+			p.l2.tpid[0] = v == 2 ? 0x88a8 : 0x8100;
+			p.l2.tci[0] = 100;
+			p.l2.tpid[1] = 0x8100;
+			p.l2.tci[1] = 200;
+			queue_pkt(0, p);
+		}
+	}
+}
+
+/* The VLAN ids are part of the flow key: the same addresses and ports on three VLAN stacks
+ * are three flows, also when their frames come in a row in one burst. */
+Test(pipeline, the_same_tuple_on_other_vlans_is_another_flow, .init = setup_settled)
+{
+	queue_three_vlans();
+	cr_assert_eq(dp_worker_poll(&w, &snap), 6);
+	queue_three_vlans(); /* again: known flows, each run of two counted at once */
+	cr_assert_eq(dp_worker_poll(&w, &snap), 6);
+	uint32_t lens[16];
+	cr_assert_eq(wire(1, lens, 16, NULL), 12);
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 3);
+	unsigned seen = 0;
+	for (unsigned i = 0; i < 3; i++) {
+		cr_assert_eq(ev[i].pkts[0], 4, "flow %u", i);
+		if (ev[i].nvlan > 0)
+			cr_assert_eq(ev[i].vlan[0], 100);
+		if (ev[i].nvlan > 1)
+			cr_assert_eq(ev[i].vlan[1], 200);
+		seen |= 1u << ev[i].nvlan;
+	}
+	cr_assert_eq(seen, 7, "untagged, one tag, two tags");
+}
+
 /* ---- decode policy ---- */
 
 Test(pipeline, malformed_ip_is_forwarded_by_default_and_counted, .init = setup)
