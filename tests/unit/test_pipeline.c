@@ -462,6 +462,23 @@ Test(pipeline, flow_without_a_context_is_dropped_until_one_is_free, .init = setu
 	cr_assert_eq(w.ictx.cnt.exhausted, 1, "one flow found the pool empty");
 }
 
+/* A reload that turns inspect.on_full back to "forward" lets a flow that was waiting for a
+ * context go on uninspected. */
+Test(pipeline, flow_waiting_for_a_context_goes_on_when_on_full_turns_forward,
+     .init = setup_two_contexts_drop)
+{
+	session(41000, false);
+	session(41001, false);
+	session(41002, true);
+	uint32_t lens[16];
+	cr_assert_eq(wire(1, lens, 16, NULL), 4);
+	snap.ictx_full_drop = false; /* the new configuration */
+	session(41002, false);
+	cr_assert_eq(wire(1, lens, 16, NULL), 2, "the SYN again and the data");
+	cr_assert_eq(w.wc.ictx_full_dropped, 1);
+	cr_assert_eq(w.streams.cnt.bytes_delivered, 200, "the third flow is not read");
+}
+
 Test(pipeline, syn_with_data_is_inspected, .init = setup)
 {
 	uint8_t tfo[50];
