@@ -54,7 +54,7 @@ struct dp_frag_counters {
 	uint64_t conflicts; /* overlapping with different data: evasion attempts */
 	uint64_t timeouts;
 	uint64_t too_many;   /* datagrams with more fragments than allowed */
-	uint64_t table_full; /* datagrams that found no room */
+	uint64_t table_full; /* fragments refused for want of room (or of a refused datagram) */
 	uint64_t invalid;
 };
 
