@@ -123,6 +123,15 @@ setup(void)
 	start();
 }
 
+/* An .init: the limits above with the given changes, then the worker started. */
+#define SETUP(name, ...)       \
+	static void name(void) \
+	{                      \
+		limits();      \
+		__VA_ARGS__;   \
+		start();       \
+	}
+
 static void
 setup_long_timeouts(void)
 {
@@ -346,14 +355,7 @@ Test(pipeline, encapsulated_flows_are_tracked_and_normalised, .init = setup)
 	cr_assert_neq(ev[0].sport, ev[1].sport);
 }
 
-static void
-setup_stream_full_drop(void)
-{
-	limits();
-	lim.stream_window = 4096;
-	snap.stream_full_drop = true;
-	start();
-}
+SETUP(setup_stream_full_drop, lim.stream_window = 4096; snap.stream_full_drop = true)
 
 /* stream.on_full = "drop": a segment past the window is dropped on the wire (the receiver
  * never sees uninspected bytes), and crosses when the sender sends it again in reach. */
@@ -405,22 +407,9 @@ session(uint16_t cport, bool syn_only)
 	send_pkt(0, data);
 }
 
-static void
-setup_two_contexts(void)
-{
-	limits();
-	lim.contexts = 2;
-	start();
-}
+SETUP(setup_two_contexts, lim.contexts = 2)
 
-static void
-setup_two_contexts_drop(void)
-{
-	limits();
-	lim.contexts = 2;
-	snap.ictx_full_drop = true;
-	start();
-}
+SETUP(setup_two_contexts_drop, lim.contexts = 2; snap.ictx_full_drop = true)
 
 /* inspect.on_full = "forward" (default): a flow that finds every context in use is tracked
  * and forwarded, not inspected, and counted. */
@@ -507,18 +496,10 @@ Test(pipeline, rst_payload_is_not_stream_data, .init = setup)
 	cr_assert_eq(ev[0].tcp_state, DP_TCP_CLOSED);
 }
 
-static void
-setup_class_timeouts(void)
-{
-	limits();
-	lim.timeouts.ms[DP_CLASS_TCP_NEW] = 5000;
-	lim.timeouts.ms[DP_CLASS_TCP_CLOSED] = 10000;
-	lim.timeouts.ms[DP_CLASS_OTHER] = 20000;
-	lim.timeouts.ms[DP_CLASS_UDP_NEW] = 30000;
-	lim.timeouts.ms[DP_CLASS_UDP_EST] = 120000;
-	lim.timeouts.ms[DP_CLASS_TCP_EST] = 600000;
-	start();
-}
+SETUP(setup_class_timeouts, lim.timeouts.ms[DP_CLASS_TCP_NEW] = 5000;
+      lim.timeouts.ms[DP_CLASS_TCP_CLOSED] = 10000; lim.timeouts.ms[DP_CLASS_OTHER] = 20000;
+      lim.timeouts.ms[DP_CLASS_UDP_NEW] = 30000; lim.timeouts.ms[DP_CLASS_UDP_EST] = 120000;
+      lim.timeouts.ms[DP_CLASS_TCP_EST] = 600000)
 
 /* Move the clock to `at` microseconds after t0 with a frame of a flow of its own (port 60000
  * and up); return the port of the one other flow that timed out, 0 if none. */
@@ -585,13 +566,7 @@ Test(pipeline, idle_timeouts_by_protocol_and_state, .init = setup_class_timeouts
 	cr_assert_eq(expired_at(t0, 601000000, 60009), 41001, "TCP established: 600 s");
 }
 
-static void
-setup_small_age_budget(void)
-{
-	limits();
-	snap.age_budget = 8;
-	start();
-}
+SETUP(setup_small_age_budget, snap.age_budget = 8)
 
 /* Aging does bounded work per loop pass: flows that all expired at once leave at most
  * flow.age_budget a pass, the oldest first. */
@@ -653,14 +628,7 @@ Test(pipeline, idle_flows_time_out, .init = setup)
 	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 2);
 }
 
-static void
-setup_big_burst(void)
-{
-	limits();
-	lim.flows = 256;
-	snap.burst = DP_MAX_BURST;
-	start();
-}
+SETUP(setup_big_burst, lim.flows = 256; snap.burst = DP_MAX_BURST)
 
 /* A burst of the largest size with more distinct flows than rte_hash looks up in one call
  * (64): before the lookups were split, the worker crashed in rte_hash. */
@@ -778,13 +746,7 @@ Test(pipeline, exhausted_table_forwards_new_flows_uninspected, .init = setup)
 	cr_assert_eq(dp_flow_counters(w.flows)->evicted, 0);
 }
 
-static void
-setup_drop_when_full(void)
-{
-	limits();
-	snap.flow_full_drop = true;
-	start();
-}
+SETUP(setup_drop_when_full, snap.flow_full_drop = true)
 
 Test(pipeline, exhausted_table_drops_new_flows_when_configured, .init = setup_drop_when_full)
 {
@@ -947,13 +909,7 @@ Test(pipeline, too_many_fragments_get_the_overflow_outcome, .init = setup)
 	cr_assert_eq(w.wc.frag_overflow_forwarded, k);
 }
 
-static void
-setup_overflow_drop(void)
-{
-	limits();
-	snap.frag_overflow_drop = true;
-	start();
-}
+SETUP(setup_overflow_drop, snap.frag_overflow_drop = true)
 
 Test(pipeline, too_many_fragments_dropped_when_configured, .init = setup_overflow_drop)
 {
@@ -1012,13 +968,7 @@ Test(pipeline, full_fragment_table_drops_when_configured, .init = setup_overflow
 	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
 }
 
-static void
-setup_held_budget(void)
-{
-	limits();
-	lim.frag.max_held = 4;
-	start();
-}
+SETUP(setup_held_budget, lim.frag.max_held = 4)
 
 /* The budget of held fragments (frag.max_held) is counted like a full table: the datagram
  * that would pass it gives up, what it held goes out with the overflow outcome, and the
@@ -1048,13 +998,7 @@ Test(pipeline, held_fragment_budget_gets_the_overflow_outcome, .init = setup_hel
 	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
 }
 
-static void
-setup_incomplete_forward(void)
-{
-	limits();
-	snap.frag_incomplete_drop = false;
-	start();
-}
+SETUP(setup_incomplete_forward, snap.frag_incomplete_drop = false)
 
 /* frag.incomplete = "forward": a datagram that never completes goes out at its timeout, in
  * the order its fragments came. */
@@ -1080,13 +1024,7 @@ Test(pipeline, incomplete_datagram_forwarded_at_its_timeout_when_configured,
 	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
 }
 
-static void
-setup_invalid_drop(void)
-{
-	limits();
-	snap.invalid_drop = true;
-	start();
-}
+SETUP(setup_invalid_drop, snap.invalid_drop = true)
 
 Test(pipeline, the_datagram_verdict_applies_to_every_fragment, .init = setup_invalid_drop)
 {
@@ -1401,15 +1339,7 @@ Test(pipeline, malformed_ip_is_dropped_when_configured, .init = setup_invalid_dr
 
 /* Without flow tracking the frames are still decoded: decode.invalid applies and the
  * malformations are counted (before, flow.track = false forwarded them unseen). */
-static void
-setup_decode_only(void)
-{
-	limits();
-	snap.track = false;
-	snap.decode_only = true;
-	snap.invalid_drop = true;
-	start();
-}
+SETUP(setup_decode_only, snap.track = false; snap.decode_only = true; snap.invalid_drop = true)
 
 Test(pipeline, without_tracking_malformed_ip_is_still_dropped_and_counted,
      .init = setup_decode_only)
