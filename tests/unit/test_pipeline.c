@@ -894,19 +894,27 @@ Test(pipeline, incomplete_datagram_times_out_and_is_dropped, .init = setup)
 	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
 }
 
+/* The k fragments of one datagram, more than frag.max_fragments: with overflow = forward
+ * they all cross, uninspected, and are counted. */
+static void
+too_many_cross(uint8_t (*f)[2048], const size_t *len, unsigned k)
+{
+	for (unsigned i = 0; i < k; i++)
+		send_frame(0, f[i], len[i], 10);
+	run();
+	uint32_t lens[32];
+	cr_assert_eq(wire(1, lens, 32, NULL), k, "overflow = forward: all cross, uninspected");
+	cr_assert_eq(dp_frag_counters(w.frags)->too_many, 1);
+	cr_assert_eq(w.wc.frag_overflow_forwarded, k);
+}
+
 Test(pipeline, too_many_fragments_get_the_overflow_outcome, .init = setup)
 {
 	static uint8_t many[16][2048];
 	static size_t ml[16];
 	unsigned k = fragments4(6, 1600, 104, many, ml); /* 16 fragments, limit 8 */
 	cr_assert_eq(k, 16);
-	for (unsigned i = 0; i < k; i++)
-		send_frame(0, many[i], ml[i], 10);
-	run();
-	uint32_t lens[32];
-	cr_assert_eq(wire(1, lens, 32, NULL), k, "overflow = forward: all cross, uninspected");
-	cr_assert_eq(dp_frag_counters(w.frags)->too_many, 1);
-	cr_assert_eq(w.wc.frag_overflow_forwarded, k);
+	too_many_cross(many, ml, k);
 }
 
 SETUP(setup_overflow_drop, snap.frag_overflow_drop = true)
@@ -924,16 +932,25 @@ Test(pipeline, too_many_fragments_dropped_when_configured, .init = setup_overflo
 	cr_assert_eq(rte_mempool_avail_count(pool), POOL);
 }
 
+/* 17 datagrams of two fragments (ids from 100) for a table of 16: send the first (half 0,
+ * made then) or the second fragment of each. */
+static uint8_t two[34][2048];
+static size_t tl[34];
+
+static void
+send_seventeen(unsigned half)
+{
+	for (unsigned d = 0; half == 0 && d < 17; d++)
+		fragments4((uint16_t)(100 + d), 1500, 1000, two + 2 * d, tl + 2 * d);
+	for (unsigned d = 0; d < 17; d++)
+		send_frame(0, two[2 * d + half], tl[2 * d + half], 10);
+}
+
 /* A full fragment table (frag.datagrams) is counted and gets the overflow outcome: with
  * "forward" the datagram that found no room crosses uninspected, the others whole. */
 Test(pipeline, full_fragment_table_forwards_when_configured, .init = setup)
 {
-	static uint8_t two[34][2048];
-	static size_t tl[34];
-	for (unsigned d = 0; d < 17; d++)
-		fragments4((uint16_t)(100 + d), 1500, 1000, two + 2 * d, tl + 2 * d);
-	for (unsigned d = 0; d < 17; d++)
-		send_frame(0, two[2 * d], tl[2 * d], 10);
+	send_seventeen(0);
 	run();
 	uint32_t lens[40];
 	uint8_t copy[40][2048];
@@ -941,8 +958,7 @@ Test(pipeline, full_fragment_table_forwards_when_configured, .init = setup)
 	cr_assert(memcmp(copy[0], two[32], tl[32]) == 0);
 	cr_assert_eq(dp_frag_counters(w.frags)->table_full, 1);
 	cr_assert_eq(dp_frag_counters(w.frags)->datagrams_in_use, 16);
-	for (unsigned d = 0; d < 17; d++)
-		send_frame(0, two[2 * d + 1], tl[2 * d + 1], 10);
+	send_seventeen(1);
 	run();
 	cr_assert_eq(wire(1, lens, 40, NULL), 33, "16 datagrams whole, and the 17th's rest");
 	cr_assert_eq(dp_frag_counters(w.frags)->reassembled, 16);
@@ -952,14 +968,8 @@ Test(pipeline, full_fragment_table_forwards_when_configured, .init = setup)
 
 Test(pipeline, full_fragment_table_drops_when_configured, .init = setup_overflow_drop)
 {
-	static uint8_t two[34][2048];
-	static size_t tl[34];
-	for (unsigned d = 0; d < 17; d++)
-		fragments4((uint16_t)(100 + d), 1500, 1000, two + 2 * d, tl + 2 * d);
-	for (unsigned d = 0; d < 17; d++)
-		send_frame(0, two[2 * d], tl[2 * d], 10);
-	for (unsigned d = 0; d < 17; d++)
-		send_frame(0, two[2 * d + 1], tl[2 * d + 1], 10);
+	send_seventeen(0);
+	send_seventeen(1);
 	run();
 	uint32_t lens[40];
 	cr_assert_eq(wire(1, lens, 40, NULL), 32, "the 17th datagram dropped");
@@ -1166,13 +1176,7 @@ Test(pipeline, ipv6_too_many_fragments_get_the_overflow_outcome, .init = setup)
 {
 	unsigned k = fragments6(0x7a, 1200, 104, false); /* 12 fragments, limit 8 */
 	cr_assert_eq(k, 12);
-	for (unsigned i = 0; i < k; i++)
-		send_frame(0, fr[i], frl[i], 10);
-	run();
-	uint32_t lens[16];
-	cr_assert_eq(wire(1, lens, 16, NULL), k, "overflow = forward: all cross, uninspected");
-	cr_assert_eq(dp_frag_counters(w.frags)->too_many, 1);
-	cr_assert_eq(w.wc.frag_overflow_forwarded, k);
+	too_many_cross(fr, frl, k);
 }
 
 /* ---- runs: frames of one flow in a row, accounted at once ---- */
@@ -1229,31 +1233,38 @@ Test(pipeline, run_of_one_flow_in_a_burst_is_counted_frame_for_frame, .init = se
 	cr_assert_eq(ev[0].sport, 40000);
 }
 
-/* Two frames of each of two IPv6 flows that differ only in their source address. */
+/* Two frames in a row of each of n variants of one UDP packet, vary making variant k. */
 static void
-queue_two_ipv6_runs(void)
+queue_pairs(unsigned n, void (*vary)(struct gen_pkt *p, unsigned k))
 {
 	uint8_t d[8] = { 0 };
-	for (unsigned k = 0; k < 2; k++) {
+	for (unsigned k = 0; k < n; k++) {
 		for (unsigned r = 0; r < 2; r++) {
 			struct gen_pkt p = udp4(7000, d, sizeof(d));
-			p.l3 = 6;
-			p.src = gen_ip6(1, 10 + k);
-			p.dst = gen_ip6(2, 2);
+			vary(&p, k);
 			queue_pkt(0, p);
 		}
 	}
+}
+
+/* IPv6 flows that differ only in their source address. */
+static void
+ipv6_source(struct gen_pkt *p, unsigned k)
+{
+	p->l3 = 6;
+	p->src = gen_ip6(1, 10 + k);
+	p->dst = gen_ip6(2, 2);
 }
 
 /* IPv6 frames are told apart by their keys: two flows with the same ports and different
  * addresses in a row are two runs, not one. */
 Test(pipeline, ipv6_flows_with_the_same_ports_in_a_row_stay_apart, .init = setup_settled)
 {
-	queue_two_ipv6_runs();
+	queue_pairs(2, ipv6_source);
 	cr_assert_eq(dp_worker_poll(&w, &snap), 4);
 	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 2);
 	/* and again, in the next burst: both known now, each run of two counted once */
-	queue_two_ipv6_runs();
+	queue_pairs(2, ipv6_source);
 	cr_assert_eq(dp_worker_poll(&w, &snap), 4);
 	dp_worker_finish(&w, &snap);
 	struct dp_event ev[4];
@@ -1262,32 +1273,24 @@ Test(pipeline, ipv6_flows_with_the_same_ports_in_a_row_stay_apart, .init = setup
 	cr_assert_eq(ev[1].pkts[0] + ev[1].pkts[1], 4);
 }
 
-/* The same UDP tuple untagged, on VLAN 100 and on 100/200 (QinQ), two frames of each in a
- * row, all in one burst. */
+/* The same tuple untagged (k = 0), on VLAN 100 (1) and on 100/200 (2, QinQ). */
 static void
-queue_three_vlans(void)
+vlan_stack(struct gen_pkt *p, unsigned k)
 {
-	uint8_t d[8] = { 0 };
-	for (unsigned v = 0; v < 3; v++) {
-		for (unsigned r = 0; r < 2; r++) {
-			struct gen_pkt p = udp4(7000, d, sizeof(d));
-			p.l2.nvlan = v;
-			p.l2.tpid[0] = v == 2 ? 0x88a8 : 0x8100;
-			p.l2.tci[0] = 100;
-			p.l2.tpid[1] = 0x8100;
-			p.l2.tci[1] = 200;
-			queue_pkt(0, p);
-		}
-	}
+	p->l2.nvlan = k;
+	p->l2.tpid[0] = k == 2 ? 0x88a8 : 0x8100;
+	p->l2.tci[0] = 100;
+	p->l2.tpid[1] = 0x8100;
+	p->l2.tci[1] = 200;
 }
 
 /* The VLAN ids are part of the flow key: the same addresses and ports on three VLAN stacks
  * are three flows, also when their frames come in a row in one burst. */
 Test(pipeline, the_same_tuple_on_other_vlans_is_another_flow, .init = setup_settled)
 {
-	queue_three_vlans();
+	queue_pairs(3, vlan_stack);
 	cr_assert_eq(dp_worker_poll(&w, &snap), 6);
-	queue_three_vlans(); /* again: known flows, each run of two counted at once */
+	queue_pairs(3, vlan_stack); /* again: known flows, each run of two counted at once */
 	cr_assert_eq(dp_worker_poll(&w, &snap), 6);
 	uint32_t lens[16];
 	cr_assert_eq(wire(1, lens, 16, NULL), 12);
