@@ -42,11 +42,12 @@ struct dgram {
 };
 
 /*
- * Datagrams refused for want of room (table or held budget full when their first fragment
- * came), remembered until their timeout so that their later fragments get the same outcome:
- * one that found room later would wait for the fragments that went before and be dropped
- * incomplete. A short list, the oldest entry replaced; searched only while a refusal is
- * recent, that is after the table was full.
+ * Datagrams refused for want of room (the table was full when their first fragment came),
+ * remembered until their timeout so that their later fragments get the same outcome: one
+ * that found room later would wait for the fragments that went before and be dropped
+ * incomplete. (A datagram over the held budget has an entry: it is abandoned instead.) A
+ * short list, the oldest entry replaced; searched only while a refusal is recent, that is
+ * after the table was full.
  */
 #define FRAG_REFUSED 32
 
@@ -127,33 +128,38 @@ make_key(const struct dp_pkt *pk, uint16_t segment, struct frag_key *k)
 	k->l3 = pk->l3;
 }
 
+/* The entry that remembers datagram k, NULL if none does. */
+static struct refused *
+refused_entry(struct dp_frag_table *t, const struct frag_key *k)
+{
+	for (unsigned i = 0; i < FRAG_REFUSED; i++)
+		if (t->refused[i].live && memcmp(&t->refused[i].k, k, sizeof(*k)) == 0)
+			return &t->refused[i];
+	return NULL;
+}
+
 static bool
-refused_recently(const struct dp_frag_table *t, const struct frag_key *k, uint32_t now_ms)
+refused_recently(struct dp_frag_table *t, const struct frag_key *k, uint32_t now_ms)
 {
 	if (!t->any_refused || now_ms - t->last_refused_ms >= t->cfg.timeout_ms)
 		return false;
-	for (unsigned i = 0; i < FRAG_REFUSED; i++) {
-		const struct refused *r = &t->refused[i];
-		if (r->live && now_ms - r->ms < t->cfg.timeout_ms &&
-		    memcmp(&r->k, k, sizeof(*k)) == 0)
-			return true;
-	}
-	return false;
+	const struct refused *r = refused_entry(t, k);
+	return r != NULL && now_ms - r->ms < t->cfg.timeout_ms;
 }
 
-/* Remember a refused datagram: in its own entry if it has one, else the oldest. */
+/* Remember a refused datagram: in its own entry if it has one, else a free or the oldest. */
 static void
 refuse(struct dp_frag_table *t, const struct frag_key *k, uint32_t now_ms)
 {
-	struct refused *v = &t->refused[0];
-	for (unsigned i = 0; i < FRAG_REFUSED; i++) {
-		struct refused *r = &t->refused[i];
-		if (r->live && memcmp(&r->k, k, sizeof(*k)) == 0) {
-			v = r;
-			break;
-		}
-		if (!r->live || (v->live && now_ms - r->ms > now_ms - v->ms))
-			v = r;
+	struct refused *v = refused_entry(t, k);
+	for (unsigned i = 0; v == NULL && i < FRAG_REFUSED; i++)
+		if (!t->refused[i].live)
+			v = &t->refused[i];
+	if (v == NULL) {
+		v = &t->refused[0];
+		for (unsigned i = 1; i < FRAG_REFUSED; i++)
+			if (now_ms - t->refused[i].ms > now_ms - v->ms)
+				v = &t->refused[i];
 	}
 	v->k = *k;
 	v->ms = now_ms;

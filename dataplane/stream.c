@@ -315,6 +315,22 @@ drain(struct dp_stream_pool *p, struct dp_stream_dir *d, dp_stream_deliver_fn de
 }
 
 /*
+ * The pool cannot hold a segment's new bytes: refuse the segment (full_drop: the caller
+ * drops it, the sender sends it again) or give the direction up.
+ */
+static enum dp_stream_res
+no_room(struct dp_stream_pool *p, struct dp_stream_dir *d)
+{
+	if (p->full_drop) {
+		p->cnt.full++;
+		return DP_STREAM_FULL;
+	}
+	p->cnt.nomem++;
+	dp_stream_release(p, d, DP_STREAM_END_NOMEM);
+	return DP_STREAM_IGNORED;
+}
+
+/*
  * A segment at next_seq, its overlaps with held bytes already found equal, when the pool
  * has no room to copy it in (full_drop): what the held chunks lack is delivered straight
  * from the packet and the held chunks drain behind it, so it needs no chunk (but to retain
@@ -416,15 +432,8 @@ dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t se
 	if (d->ooo_tail != 0 && !SEQ_LT(seq, C(p, d->ooo_tail)->seq + C(p, d->ooo_tail)->len)) {
 		/* Beyond everything held: the usual case after a loss. Append, no walk. */
 		uint32_t need = (len + DP_CHUNK_DATA - 1) / DP_CHUNK_DATA;
-		if (p->nfree < need && p->full_drop) {
-			p->cnt.full++;
-			return DP_STREAM_FULL;
-		}
-		if (p->nfree < need) {
-			p->cnt.nomem++;
-			dp_stream_release(p, d, DP_STREAM_END_NOMEM);
-			return DP_STREAM_IGNORED;
-		}
+		if (p->nfree < need)
+			return no_room(p, d);
 		p->cnt.segments_ooo++;
 		while (len > 0) {
 			uint32_t i = chunk_get(p, d), n = len < DP_CHUNK_DATA ? len : DP_CHUNK_DATA;
@@ -463,16 +472,10 @@ dp_stream_segment(struct dp_stream_pool *p, struct dp_stream_dir *d, uint32_t se
 	uint32_t need = fill_gaps(p, d, seq, data, len, false);
 	if (need == 0)
 		return DP_STREAM_OLD;
-	if (p->nfree < need && p->full_drop) {
-		if (seq == next) /* it fills the hole: never refused, or the hole would stay */
-			return fill_in_place(p, d, seq, data, len, deliver, ctx);
-		p->cnt.full++;
-		return DP_STREAM_FULL;
-	}
 	if (p->nfree < need) {
-		p->cnt.nomem++;
-		dp_stream_release(p, d, DP_STREAM_END_NOMEM);
-		return DP_STREAM_IGNORED;
+		if (p->full_drop && seq == next) /* it fills the hole: never refused */
+			return fill_in_place(p, d, seq, data, len, deliver, ctx);
+		return no_room(p, d);
 	}
 	if (seq != next)
 		p->cnt.segments_ooo++;
