@@ -3,6 +3,7 @@
 
   endpoint.py server KIND --bind IP --port P --result FILE [--cert C --key K]
   endpoint.py client KIND --connect IP --port P --result FILE [--sni NAME] [--target H:P]
+                                                             [--after FILE]
 
 KIND is one of
   tls     TLS (Python's ssl, i.e. OpenSSL) with the client's chosen SNI, then one
@@ -22,13 +23,26 @@ The outcome written to --result (and printed) is one word, then details:
   error    anything else
 The server handles exactly one connection and exits; the client exits 0 whatever the
 outcome (the test reads the file).
+
+The server creates FILE.accepted (FILE being its --result) once it holds the connection. A
+client given --after FILE.accepted sends nothing until that file exists. Without it, a
+client that speaks first can have its first data reach the box before the ACK that ends
+its handshake: the client's kernel sends that ACK from the softirq that took in the
+SYN-ACK, and on a loaded machine the softirq can be put off (to ksoftirqd, behind the
+box's polling worker) while the client process, woken on the other core, sends its data.
+The box then blocks the flow on that data and resets the server, which still has only a
+half-open connection: the kernel drops it and the server never sees a connection at all.
+The box did right (what it saw first was the data); the test wants each host to have a
+connection to lose, so the client waits until the server has one.
 """
 
 import argparse
+import os
 import socket
 import ssl
 import sys
 import threading
+import time
 
 SERVER_BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
 CLIENT_BANNER = b"SSH-2.0-OpenSSH_9.2p1\r\n"
@@ -117,6 +131,7 @@ def serve(args):
         conn, _ = ls.accept()
     except socket.timeout:
         return "timeout", "no connection arrived"
+    open(args.result + ".accepted", "w").close()
     conn.settimeout(args.timeout)
 
     def tls():
@@ -175,6 +190,13 @@ def connect(args):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, args.mss)
         sock.settimeout(args.timeout)
         sock.connect((args.connect, args.port))
+        if args.after:
+            deadline = time.monotonic() + args.timeout
+            while not os.path.exists(args.after):
+                if time.monotonic() > deadline:
+                    raise socket.timeout("the server never held the connection (%s)"
+                                         % args.after)
+                time.sleep(0.01)
         if args.kind == "tls":
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             ctx.check_hostname = False
@@ -214,6 +236,7 @@ def main():
     ap.add_argument("--target", default="")
     ap.add_argument("--timeout", type=float, default=3.0)
     ap.add_argument("--mss", type=int, default=0)
+    ap.add_argument("--after", default="")
     ap.add_argument("--accept-timeout", type=float, default=20.0)
     args = ap.parse_args()
     word, detail = serve(args) if args.role == "server" else connect(args)

@@ -20,6 +20,8 @@ trap cleanup EXIT
 fail() {
 	echo "FAIL: $*" >&2
 	[ -f "$tmp/bw.out" ] && { echo "--- appliance output:" >&2; tail -30 "$tmp/bw.out" >&2; }
+	# a test that captures defines on_fail to show what crossed
+	if declare -F on_fail >/dev/null; then on_fail >&2; fi
 	exit 1
 }
 
@@ -43,6 +45,24 @@ start_bridgeward() {
 		sleep 0.1
 	done
 	fail "bridgeward did not start"
+}
+
+# capture_start NS FILE: record what the host in NS sends and receives (dumpcap on its eth0),
+# for a failing test to show; returns once the capture runs. capture_stop ends them all.
+captures=()
+capture_start() {
+	ip netns exec "$1" dumpcap -q -i eth0 -w "$2" >"$2.log" 2>&1 &
+	local p=$!
+	pids+=("$p")
+	captures+=("$p")
+	wait_for grep -q "Capturing on" "$2.log" || { cat "$2.log" >&2; fail "dumpcap in $1"; }
+}
+capture_stop() {
+	for p in "${captures[@]}"; do
+		kill -INT "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	captures=()
 }
 
 stop_bridgeward() {

@@ -42,6 +42,17 @@ EOF
 	echo "$conf"
 }
 
+# A failed round shows what each host sent and received.
+on_fail() {
+	[ -n "${round:-}" ] || return 0
+	capture_stop
+	for f in "$tmp/$round"-*.pcapng; do
+		[ -f "$f" ] || continue
+		echo "--- $(basename "$f" .pcapng) (last 60 frames):"
+		tshark -n -r "$f" 2>&1 | grep -v "^Running as user" | tail -60
+	done
+}
+
 # wait_ready FILE: a server has bound its port (its log says why not)
 wait_ready() { wait_for test -e "$1.ready" || { cat "$1.log" >&2; fail "server for $1 did not start"; }; }
 
@@ -60,7 +71,7 @@ exchange() {
 	pids+=("$spid")
 	wait_ready "$r.server"
 	in_ns "${ep[@]}" client "$kind" --connect 198.18.0.2 --port "$port" --result "$r.client" \
-		--timeout 3 "$@" >/dev/null 2>&1
+		--timeout 3 --after "$r.server.accepted" "$@" >/dev/null 2>&1
 	wait "$spid" 2>/dev/null
 	echo "$(cut -d' ' -f1 "$r.client" 2>/dev/null) $(cut -d' ' -f1 "$r.server" 2>/dev/null)"
 	echo "  $kind: client: $(cat "$r.client" 2>/dev/null)" >&2
@@ -73,6 +84,8 @@ run_round() {
 	local want=$2
 	echo "--- $round"
 	start_bridgeward "$(policy_config "$round")"
+	capture_start "$name-in" "$tmp/$round-inside.pcapng"
+	capture_start "$name-out" "$tmp/$round-outside.pcapng"
 	# The proxy's upstream: an SSH-style server on the outside host itself (port 22, a
 	# non-web port, so the CONNECT is also flagged connect_non_web).
 	ip netns exec "$name-out" "${ep[@]}" server banner --bind 198.18.0.2 --port 22 --result "$tmp/up-$round" \
@@ -89,8 +102,10 @@ run_round() {
 	[ "$got" = "$want $want" ] || fail "$round: CONNECT through the proxy: client/server $got, want $want"
 	kill "$up" 2>/dev/null
 	wait "$up" 2>/dev/null
+	capture_stop
 	stop_bridgeward
 	echo "$round: TLS, SSH banner and CONNECT all '$want' on both hosts"
+	round=
 }
 
 # flow_records APP: the flow records of APP, one line each
@@ -137,7 +152,7 @@ hold_round() { # NAME HOLD(0|1): prints the server's outcome line
 	pids+=("$spid")
 	wait_ready "$r.server"
 	in_ns "${ep[@]}" client tls --connect 198.18.0.2 --port 443 --sni teams.microsoft.com \
-		--mss 100 --result "$r.client" --timeout 3 >/dev/null 2>&1
+		--mss 100 --result "$r.client" --timeout 3 --after "$r.server.accepted" >/dev/null 2>&1
 	wait "$spid" 2>/dev/null
 	stop_bridgeward
 	echo "  client: $(cat "$r.client")" >&2
