@@ -14,6 +14,7 @@
  * Thread: the owning worker only.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "identify.h"
@@ -48,6 +49,13 @@ void dp_ictx_pool_init(struct dp_ictx_pool *p, void *mem, uint32_t n);
 uint32_t dp_ictx_get(struct dp_ictx_pool *p, uint32_t pos);
 /* Give it back; the caller has released its streams. */
 void dp_ictx_put(struct dp_ictx_pool *p, uint32_t idx);
+
+/* Is a context free? (A caller that must not count another exhaustion asks first.) */
+static inline bool
+dp_ictx_available(const struct dp_ictx_pool *p)
+{
+	return p->free_head != 0;
+}
 
 static inline struct dp_ictx *
 dp_ictx_at(const struct dp_ictx_pool *p, uint32_t idx)

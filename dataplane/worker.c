@@ -833,7 +833,7 @@ flow_stage_keyed(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, ui
 		 * the flow's inspection as if the flow began there (nothing crossed before it).
 		 * With on_full now "forward" (a reload), the flow goes on uninspected.
 		 */
-		if (!created && snap->ictx_full_drop && w->ictx.free_head != 0) {
+		if (!created && snap->ictx_full_drop && dp_ictx_available(&w->ictx)) {
 			f->ictx = dp_ictx_get(&w->ictx, pos);
 			f->flags &= (uint8_t)~DP_FLOW_F_NOCTX;
 			created = true;
