@@ -16,6 +16,13 @@
 
 static char *dir;
 
+/* Shell: wait (up to 30 s) until the appliance started in the background says it forwards
+ * (its output in %s/run.out), then let a second of traffic cross. A fixed sleep raced a
+ * slow start (EAL and hugepages, the catalogue's compile) on a loaded machine. */
+#define WAIT_FORWARDING                                                                \
+	"for i in $(seq 300); do grep -q forwarding %s/run.out 2>/dev/null && break; " \
+	"sleep 0.1; done; sleep 1; "
+
 static void
 setup(void)
 {
@@ -303,12 +310,12 @@ Test(telemetry, counters_through_the_stock_client, .init = setup, .fini = teardo
 	snprintf(in, sizeof(in), "%s/mix.pcap", dir);
 	cr_assert_eq(ts_run(NULL, "%s/bwgen mix %s --frames 1000", ts_build(), in), 0);
 	char *board = loop_board(in);
-	int rc = ts_run(
-		&tel,
-		"%s/bridgeward --board %s --config %s --duration 5 -- --file-prefix %s "
-		"> %s/run.out 2>&1 & sleep 3; printf '/bridgeward/counters\\n/bridgeward/link\\n' "
-		"| /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f %s; wait",
-		ts_build(), board, default_config(), prefix, dir, prefix);
+	int rc = ts_run(&tel,
+			"%s/bridgeward --board %s --config %s --duration 5 -- --file-prefix %s "
+			"> %s/run.out 2>&1 & " WAIT_FORWARDING
+			"printf '/bridgeward/counters\\n/bridgeward/link\\n' "
+			"| /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f %s; wait",
+			ts_build(), board, default_config(), prefix, dir, dir, prefix);
 	cr_assert_eq(rc, 0, "%s", tel);
 	const char *c = strstr(tel, "\"/bridgeward/counters\"");
 	cr_assert_not_null(c, "%s", tel);
@@ -338,9 +345,10 @@ Test(signals, sigterm_stops_cleanly_with_a_summary, .init = setup, .fini = teard
 	char *board = loop_board(in);
 	int rc = ts_run(
 		&out,
-		"%s/bridgeward --board %s --config %s -- --file-prefix %s & pid=$!; sleep 3; "
-		"kill -TERM $pid; wait $pid",
-		ts_build(), board, default_config(), ts_prefix("sig"));
+		"%s/bridgeward --board %s --config %s -- --file-prefix %s > %s/run.out 2>&1 & "
+		"pid=$!; " WAIT_FORWARDING "kill -TERM $pid; wait $pid; rc=$?; cat %s/run.out; "
+		"exit $rc",
+		ts_build(), board, default_config(), ts_prefix("sig"), dir, dir, dir);
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert_not_null(strstr(out, "stopping: signal"), "%s", out);
 	uint64_t v[7];
