@@ -76,6 +76,9 @@ carrier() { ip netns exec "$1" cat /sys/class/net/eth0/carrier 2>/dev/null || ec
 # carrier_is NS 0|1 (re-reads each time it is called, so it can be polled)
 carrier_is() { [ "$(carrier "$1")" = "$2" ]; }
 
+# listening NS PORT: a TCP socket in NS listens on PORT (poll it with wait_for)
+listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
+
 # wait_for CMD...: poll up to 5 s
 wait_for() {
 	for _ in $(seq 1 50); do

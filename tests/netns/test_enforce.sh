@@ -190,7 +190,7 @@ EOF
 start_bridgeward "$conf"
 out_ns iperf3 -s -B 198.18.0.2 -1 >/dev/null 2>&1 &
 pids+=($!)
-sleep 0.5
+wait_for listening "$name-out" 5201 || fail "iperf3 server did not start"
 in_ns iperf3 -c 198.18.0.2 -u -b $((rate_mbit * 3))M -l 1200 -t 5 -J >"$tmp/rate.json" 2>&1 ||
 	{ tail -5 "$tmp/rate.json"; fail "iperf3 -u"; }
 stop_bridgeward
@@ -222,7 +222,7 @@ grep -q 'per = "host"' "$conf" || fail "ratelimit: TCP rule not written"
 start_bridgeward "$conf"
 out_ns iperf3 -s -B 198.18.0.2 -1 >/dev/null 2>&1 &
 pids+=($!)
-sleep 0.5
+wait_for listening "$name-out" 5201 || fail "iperf3 server did not start"
 in_ns iperf3 -c 198.18.0.2 -t 6 -O 1 -J >"$tmp/rate-tcp.json" 2>&1 ||
 	{ tail -5 "$tmp/rate-tcp.json"; fail "iperf3 TCP"; }
 stop_bridgeward

@@ -59,7 +59,7 @@ echo "http: 10 MiB, sha256 matches"
 # iperf3 for 5 seconds.
 out_ns iperf3 -s -B 198.18.0.2 -1 >/dev/null 2>&1 &
 pids+=($!)
-sleep 0.5
+wait_for listening "$name-out" 5201 || fail "iperf3 server did not start"
 in_ns iperf3 -c 198.18.0.2 -t 5 -J >"$tmp/iperf.json" 2>&1 || { tail -5 "$tmp/iperf.json"; fail "iperf3"; }
 bps=$(/usr/bin/python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]))' "$tmp/iperf.json")
 [ "$bps" -gt 1000000 ] || fail "iperf3 received only $bps bit/s"
