@@ -526,7 +526,8 @@ scenario_demo(const char *out)
 
 /*
  * Writes IN and EXPECTED: the frames the bridge must forward, in the order it forwards them
- * (held fragments leave when their datagram completes). Refused: a TCP segment that
+ * (held fragments leave when their datagram completes). Forwarded although unusual: a
+ * client's data before the ACK that completes its handshake. Refused: a TCP segment that
  * overlaps bytes already sent with different bytes, an IPv4 and an IPv6 fragment that
  * overlap held fragments with different bytes, a duplicate fragment, the fragments of a
  * datagram that never completes.
@@ -645,6 +646,19 @@ scenario_evasion(const char *in, const char *exp)
 	both(&p, b, tcp_frame(b, c, s, true, 501, 901, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0), true);
 	both(&p, b, tcp_frame(b, c, s, false, 901, 502, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0), true);
 	both(&p, b, tcp_frame(b, c, s, true, 502, 902, GEN_TCP_ACK, NULL, 0), true);
+	/* TCP: another client's first data overtakes the bare ACK that ends its handshake (a
+	 * loaded host can send them in that order): the data opens the stream, the ACK is an
+	 * old duplicate, and everything crosses. */
+	struct gen_addr c2 = gen_ip4(198, 18, 8, 3);
+	both(&p, b, tcp_frame(b, c2, s, true, 300, 0, GEN_TCP_SYN, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c2, s, false, 700, 301, GEN_TCP_SYN | GEN_TCP_ACK, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c2, s, true, 301, 701, GEN_TCP_ACK | GEN_TCP_PSH, good, 400),
+	     true);
+	both(&p, b, tcp_frame(b, c2, s, true, 301, 701, GEN_TCP_ACK, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c2, s, false, 701, 701, GEN_TCP_ACK, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c2, s, true, 701, 701, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c2, s, false, 701, 702, GEN_TCP_ACK | GEN_TCP_FIN, NULL, 0), true);
+	both(&p, b, tcp_frame(b, c2, s, true, 702, 702, GEN_TCP_ACK, NULL, 0), true);
 	/* UDP datagrams of 3000 bytes, four fragments each */
 	datagram(&p, 4, 6001, 101, 3000, "in-order");
 	datagram(&p, 4, 6002, 102, 3000, "reversed");

@@ -96,6 +96,15 @@ Test(flows, evasions_are_normalised_on_the_wire, .init = setup, .fini = teardown
 	cr_assert_not_null(rec);
 	cr_assert_eq(ts_json_u64(rec, "pkts_toserver"), 4);
 	free(rec);
+	/* the client whose data came before its handshake's last ACK: one flow, every frame
+	 * counted, and its 400 bytes inspected once, like the first client's (800 in all) */
+	rec = ts_grep_line(log_, "\"src_ip\":\"198.18.8.3\"");
+	cr_assert_not_null(rec);
+	cr_assert_eq(ts_json_u64(rec, "pkts_toserver"), 5);
+	cr_assert_eq(ts_json_u64(rec, "pkts_toclient"), 3);
+	free(rec);
+	cr_assert_eq(ts_count_lines(log_, "\"src_ip\":\"198.18.8.3\""), 1);
+	cr_assert_not_null(strstr(out, "bytes_inspected=800"), "%s", out);
 	free(out);
 }
 
