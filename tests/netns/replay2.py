@@ -6,8 +6,8 @@
 
 run: every frame of IN is sent, in order, from the test host on its side of the box: the
 side of the host that opened the flow (its first frame) is the inside host, so client
-frames leave the inside host and server frames the outside host, with a gap between frames
-so the box sees them in capture order. Each host captures, on the same raw socket, what
+frames leave the inside host and server frames the outside host, each sent only once the
+frame before it has left its host, then a gap, so the box sees them in capture order. Each host captures, on the same raw socket, what
 arrives from the box (its own frames and its kernel's are outgoing and not kept).
 
 check: compares the two captures with IN, flow by flow, against the flow records:
@@ -65,7 +65,8 @@ def read_exact(fp, n):
 
 def agent(iface):
     """In a namespace: send frames read from stdin (4-byte length, frame; length 0 ends),
-    keep every frame that arrives; at the end write them to stdout the same way."""
+    answering "k" once each is sent; keep every frame that arrives; at the end write them to
+    stdout the same way."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
     s.bind((iface, 0))
@@ -91,6 +92,8 @@ def agent(iface):
         if n == 0:
             break
         s.send(read_exact(inp, n))
+        out.write(b"k")
+        out.flush()
     time.sleep(0.5)  # what the box still has in flight
     stop.set()
     t.join()
@@ -140,6 +143,11 @@ def run(args):
         p = agents[s]
         p.stdin.write(struct.pack("<I", len(fr)) + fr)
         p.stdin.flush()
+        # The gap counts from the moment the frame left its host: an agent that the
+        # scheduler held back longer than the gap must not let the other host's next
+        # frame overtake it (the box would see the two out of capture order).
+        if p.stdout.read(1) != b"k":
+            sys.exit("replay2: an agent stopped")
         time.sleep(gap)
     caps = []
     for p in agents:
