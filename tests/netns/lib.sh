@@ -47,15 +47,16 @@ start_bridgeward() {
 	fail "bridgeward did not start"
 }
 
-# capture_start NS FILE: record what the host in NS sends and receives (dumpcap on its eth0),
-# for a failing test to show; returns once the capture runs. capture_stop ends them all.
+# capture_start NS FILE: record what the host in NS sends and receives (dumpcap on its eth0);
+# returns once the capture runs (it can take seconds to start on a busy machine).
+# capture_stop ends them all and completes their files.
 captures=()
 capture_start() {
 	ip netns exec "$1" dumpcap -q -i eth0 -w "$2" >"$2.log" 2>&1 &
 	local p=$!
 	pids+=("$p")
 	captures+=("$p")
-	wait_for grep -q "Capturing on" "$2.log" || { cat "$2.log" >&2; fail "dumpcap in $1"; }
+	poll 300 grep -q "Capturing on" "$2.log" || { cat "$2.log" >&2; fail "dumpcap in $1 did not start"; }
 }
 capture_stop() {
 	for p in "${captures[@]}"; do
@@ -79,11 +80,16 @@ carrier_is() { [ "$(carrier "$1")" = "$2" ]; }
 # listening NS PORT: a TCP socket in NS listens on PORT (poll it with wait_for)
 listening() { ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .; }
 
-# wait_for CMD...: poll up to 5 s
-wait_for() {
-	for _ in $(seq 1 50); do
+# poll TENTHS CMD...: run CMD every 0.1 s until it succeeds, at most TENTHS times
+poll() {
+	local n=$1
+	shift
+	for _ in $(seq 1 "$n"); do
 		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
 }
+
+# wait_for CMD...: poll up to 5 s
+wait_for() { poll 50 "$@"; }

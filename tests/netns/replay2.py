@@ -7,8 +7,9 @@
 run: every frame of IN is sent, in order, from the test host on its side of the box: the
 side of the host that opened the flow (its first frame) is the inside host, so client
 frames leave the inside host and server frames the outside host, each sent only once the
-frame before it has left its host, then a gap, so the box sees them in capture order. Each host captures, on the same raw socket, what
-arrives from the box (its own frames and its kernel's are outgoing and not kept).
+frame before it has left its host, then a gap, so the box sees them in capture order. Each
+host captures, on the same raw socket, what arrives from the box (its own frames and its
+kernel's are outgoing and not kept).
 
 check: compares the two captures with IN, flow by flow, against the flow records:
   - a blocked flow (action reset or blocked) crossed exactly its first pkts_before_block

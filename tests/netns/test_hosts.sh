@@ -29,10 +29,7 @@ wait_for tracked || fail "the inside host was never tracked: $(policy)"
 t0=$(date +%s)
 # idle 10 s, then a prune pass (once a second) and the grace period: up to 25 s on a slow
 # machine
-for _ in $(seq 1 250); do
-	pruned && break
-	sleep 0.1
-done
+poll 250 pruned
 waited=$(($(date +%s) - t0))
 stop_bridgeward
 p=$(policy)

@@ -12,27 +12,14 @@ start_bridgeward "$root/config/bridgeward.conf"
 
 # Capture on both hosts while they talk: the box must never appear as a sender.
 box_macs=$(ip netns exec "$name-box" cat /sys/class/net/bw-in/address /sys/class/net/bw-out/address)
-in_ns tshark -q -i eth0 -w "$tmp/in.pcap" >/dev/null 2>"$tmp/cap-in.err" &
-pids+=($!)
-cap_in=$!
-out_ns tshark -q -i eth0 -w "$tmp/out.pcap" >/dev/null 2>"$tmp/cap-out.err" &
-pids+=($!)
-cap_out=$!
-# tshark says so once it captures (it can take seconds to start on a busy machine)
-for c in in out; do
-	for _ in $(seq 1 300); do
-		grep -q "Capturing on" "$tmp/cap-$c.err" 2>/dev/null && break
-		sleep 0.1
-	done
-	grep -q "Capturing on" "$tmp/cap-$c.err" || fail "tshark on the $c host did not start"
-done
+capture_start "$name-in" "$tmp/in.pcap"
+capture_start "$name-out" "$tmp/out.pcap"
 sleep 0.5
 
 in_ns ping -c 3 -i 0.2 -W 2 198.18.0.2 >"$tmp/ping" 2>&1 || { cat "$tmp/ping"; fail "ping across the bridge"; }
 echo "ping: $(grep -o '[0-9]* received' "$tmp/ping")"
 sleep 1
-kill -TERM "$cap_in" "$cap_out"
-wait "$cap_in" "$cap_out" 2>/dev/null
+capture_stop
 for c in in out; do
 	n=$(tshark -r "$tmp/$c.pcap" 2>/dev/null | wc -l)
 	[ "$n" -ge 6 ] || fail "capture on the $c host saw only $n frames"
