@@ -198,7 +198,13 @@ fill_event(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flo
 	ev->flow_id = mix64(f->start_us ^ ((uint64_t)pos << 20) ^ ((uint64_t)w->id << 58)) &
 		      ((1ull << 52) - 1);
 	ev->start_us = f->start_us;
-	ev->end_us = w->epoch_us + (uint64_t)f->last_ms * 1000u;
+	/*
+	 * The last packet's time, counted back from now: the millisecond clock (32 bits) wraps
+	 * every 49.7 days, but a flow never stays idle that long (timeouts age it first).
+	 */
+	uint64_t now_ms = (w->now_us - w->epoch_us) / 1000u;
+	uint32_t idle_ms = w->now_ms - f->last_ms;
+	ev->end_us = now_ms >= idle_ms ? w->epoch_us + (now_ms - idle_ms) * 1000u : 0;
 	if (ev->end_us < ev->start_us)
 		ev->end_us = ev->start_us;
 	for (unsigned d = 0; d < 2; d++) {
@@ -706,6 +712,34 @@ inspect_stream(void *ctx, const uint8_t *data, uint32_t len)
 
 /* ---- the pipeline ---- */
 
+/*
+ * Idle times are differences of the 32-bit millisecond clock, right while shorter than 2^31
+ * ms (24.8 days). A capture's clock can leap further in one step (captures merged end to
+ * end). Every timeout is at most 7 days (config.c), so everything from before a leap of
+ * CLOCK_LEAP_MS or more has timed out: the clock moves CLOCK_LEAP_MS on, everything that
+ * timed out ends there (flows with their own last packet's time), then the clock takes the
+ * frame's time.
+ */
+#define CLOCK_LEAP_MS (1u << 30) /* 12.4 days */
+
+static void frags_out(struct dp_worker *w, struct dp_frag_out *out, unsigned n, bool drop_them);
+
+static __attribute__((noinline)) void
+clock_leap(struct dp_worker *w)
+{
+	struct dp_frag_out out[DP_FRAG_MAX];
+	unsigned n;
+
+	w->now_us += (uint64_t)CLOCK_LEAP_MS * 1000u;
+	w->now_ms += CLOCK_LEAP_MS;
+	dp_flow_age(w->flows, w->now_ms, UINT_MAX);
+	while ((n = dp_frag_expire(w->frags, w->now_ms, UINT_MAX, out, DP_FRAG_MAX)) > 0)
+		frags_out(w, out, n, w->snap->frag_incomplete_drop);
+	if (w->holdq_head != w->holdq_tail)
+		hold_expire(w);
+	w->aged_ms = w->now_ms;
+}
+
 static inline void
 clock_packet(struct dp_worker *w, const struct rte_mbuf *m, uint64_t ts_flag, int ts_offset)
 {
@@ -716,6 +750,8 @@ clock_packet(struct dp_worker *w, const struct rte_mbuf *m, uint64_t ts_flag, in
 			w->now_us = ts;
 		}
 		if (ts > w->now_us) {
+			if (unlikely(ts - w->now_us >= (uint64_t)CLOCK_LEAP_MS * 1000u))
+				clock_leap(w);
 			w->now_us = ts;
 			w->now_ms = (uint32_t)((ts - w->epoch_us) / 1000);
 		}

@@ -628,6 +628,68 @@ Test(pipeline, idle_flows_time_out, .init = setup)
 	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 2);
 }
 
+/*
+ * The worker's clock counts milliseconds in 32 bits: it wraps after 49.7 days of running.
+ * A flow's end was the clock's start plus its last packet's millisecond, so every record
+ * written after the first 49.7 days got a wrong end (here, one before the flow's start,
+ * shown as the start).
+ */
+Test(pipeline, flow_end_is_right_after_fifty_days, .init = setup)
+{
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(1000, d, 8)); /* the clock starts here */
+	for (unsigned day = 1; day <= 50; day++) {
+		now_us += 86400ull * 1000000;
+		send_pkt(0, udp4((uint16_t)(1000 + day), d, 8)); /* the day's flow ends the last */
+	}
+	uint64_t start = now_us;
+	send_pkt(0, udp4(2000, d, 8));
+	now_us += 1500000;
+	send_pkt(0, udp4(2000, d, 8));
+	uint64_t last = now_us;
+	dp_worker_finish(&w, &snap);
+	struct dp_event ev[64];
+	unsigned n = records(ev, 64), found = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (ev[i].sport != 2000)
+			continue;
+		found++;
+		cr_assert_eq(ev[i].start_us, start + 10);
+		cr_assert_eq(ev[i].end_us / 1000, last / 1000, "end %lu, last packet %lu",
+			     (unsigned long)ev[i].end_us, (unsigned long)last);
+	}
+	cr_assert_eq(found, 1);
+}
+
+/*
+ * A capture whose clock leaps forward (captures merged end to end: here 30 days): the
+ * flows from before the leap time out at once, and the flows after it time out as usual.
+ * Before, the 32-bit millisecond clock took the oldest flow's last packet for one in the
+ * future: it never expired, and the flows behind it in its list never did either.
+ */
+Test(pipeline, flows_time_out_across_a_leap_of_the_capture_clock, .init = setup)
+{
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(1000, d, 8));
+	uint64_t a_end = now_us;
+	now_us += 30ull * 86400 * 1000000;
+	send_pkt(0, udp4(1001, d, 8));
+	uint64_t b_end = now_us;
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 1, "the flow from before the leap ends at the leap");
+	cr_assert_eq(ev[0].sport, 1000);
+	cr_assert_eq(ev[0].reason, DP_FLOW_END_TIMEOUT);
+	cr_assert_eq(ev[0].end_us / 1000, a_end / 1000);
+	now_us += 31000000;
+	send_pkt(0, udp4(1002, d, 8));
+	cr_assert_eq(records(ev, 4), 1);
+	cr_assert_eq(ev[0].sport, 1001);
+	cr_assert_eq(ev[0].reason, DP_FLOW_END_TIMEOUT);
+	cr_assert_eq(ev[0].end_us / 1000, b_end / 1000);
+	cr_assert_eq(dp_flow_counters(w.flows)->timeouts, 2);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 1);
+}
+
 SETUP(setup_big_burst, lim.flows = 256; snap.burst = DP_MAX_BURST)
 
 /* A burst of the largest size with more distinct flows than rte_hash looks up in one call
