@@ -758,10 +758,12 @@ clock_packet(struct dp_worker *w, const struct rte_mbuf *m, uint64_t ts_flag, in
 	}
 }
 
-static void
-clock_tsc(struct dp_worker *w)
+/* Cycles since the epoch, scaled by dp_cycles_to: cycles * 10^6 would overflow 64 bits
+ * after 1.7 hours at 3 GHz. */
+void
+dp_worker_clock(struct dp_worker *w, uint64_t tsc)
 {
-	uint64_t us = (rte_get_tsc_cycles() - w->epoch_tsc) * 1000000 / w->sh->tsc_hz;
+	uint64_t us = dp_cycles_to(tsc - w->epoch_tsc, w->sh->tsc_hz, 1000000u);
 	if (w->epoch_us + us > w->now_us) {
 		w->now_us = w->epoch_us + us;
 		w->now_ms = (uint32_t)(us / 1000);
@@ -1300,7 +1302,7 @@ dp_worker_main(void *arg)
 		const struct dp_snapshot *snap = dp_snapshot_get(&sh->rcu);
 
 		if (!w->capture_clock)
-			clock_tsc(w);
+			dp_worker_clock(w, rte_get_tsc_cycles());
 		if (w->ident.attrib != NULL)
 			dp_attrib_receive(w->ident.attrib, 64);
 		unsigned n = dp_worker_poll(w, snap);

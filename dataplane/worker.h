@@ -215,6 +215,17 @@ int dp_worker_main(void *arg);
  */
 unsigned dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap);
 
+/* A live worker's clock (not the capture's) moved to TSC reading tsc; once per pass. */
+void dp_worker_clock(struct dp_worker *w, uint64_t tsc);
+
+/* cycles of a clock of hz per second, in units of per_second (no overflow for any count
+ * below 2^64 of a clock under 18 GHz, to microseconds). */
+static inline uint64_t
+dp_cycles_to(uint64_t cycles, uint64_t hz, uint64_t per_second)
+{
+	return cycles / hz * per_second + cycles % hz * per_second / hz;
+}
+
 /* Bounded housekeeping, once per pass: flow and fragment timeouts. */
 void dp_worker_age(struct dp_worker *w, const struct dp_snapshot *snap);
 

@@ -501,7 +501,7 @@ fw_stats_log(const struct fw_app *app)
 	fw_log_begin(&j, buf, sizeof(buf), "stats");
 	fw_json_open(&j, "stats");
 	fw_json_u64(&j, "uptime_ms",
-		    (rte_get_tsc_cycles() - app->start_tsc) * 1000 / rte_get_tsc_hz());
+		    dp_cycles_to(rte_get_tsc_cycles() - app->start_tsc, rte_get_tsc_hz(), 1000));
 	fw_json_open(&j, "ports");
 	for (unsigned i = 0; i < b->nports; i++) {
 		struct fw_port_totals t;
@@ -671,7 +671,8 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ports", app->board.nports);
 	rte_tel_data_add_dict_u64(d, "segments", app->board.nsegments);
 	rte_tel_data_add_dict_u64(
-		d, "uptime_ms", (rte_get_tsc_cycles() - app->start_tsc) * 1000 / rte_get_tsc_hz());
+		d, "uptime_ms",
+		dp_cycles_to(rte_get_tsc_cycles() - app->start_tsc, rte_get_tsc_hz(), 1000));
 	return 0;
 }
 

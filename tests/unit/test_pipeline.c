@@ -690,6 +690,34 @@ Test(pipeline, flows_time_out_across_a_leap_of_the_capture_clock, .init = setup)
 	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 1);
 }
 
+/*
+ * A live worker's clock runs on the TSC. Scaling the cycles since start to microseconds
+ * overflowed after 1.7 hours at 3 GHz and the clock stopped there: no flow timed out any
+ * more, and records carried the time the clock stopped.
+ */
+Test(pipeline, live_clock_runs_past_hours_of_cycles, .init = setup)
+{
+	uint64_t hz = 3000000000ull, t0 = 1767225600000000ull;
+	uint8_t d[8] = { 0 };
+	sh.tsc_hz = hz;
+	sh.ports[0].ts_usec = sh.ports[1].ts_usec = 0; /* frames carry no time of their own */
+	w.capture_clock = false;
+	w.epoch_us = w.now_us = t0;
+	w.now_ms = 0;
+	dp_worker_clock(&w, w.epoch_tsc + 3 * 3600 * hz);
+	cr_assert_eq(w.now_us, t0 + 3ull * 3600 * 1000000);
+	send_pkt(0, udp4(1000, d, 8));
+	dp_worker_clock(&w, w.epoch_tsc + (3 * 3600 + 31) * hz);
+	run();
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 1, "the flow times out 31 s later");
+	cr_assert_eq(ev[0].start_us, t0 + 3ull * 3600 * 1000000);
+	cr_assert_eq(ev[0].end_us, ev[0].start_us);
+	cr_assert_eq(ev[0].reason, DP_FLOW_END_TIMEOUT);
+	cr_assert_eq(dp_cycles_to(400 * 86400 * hz + hz / 2, hz, 1000),
+		     400ull * 86400 * 1000 + 500);
+}
+
 SETUP(setup_big_burst, lim.flows = 256; snap.burst = DP_MAX_BURST)
 
 /* A burst of the largest size with more distinct flows than rte_hash looks up in one call
