@@ -740,8 +740,14 @@ clock_leap(struct dp_worker *w)
 	w->aged_ms = w->now_ms;
 }
 
-static inline void
-clock_packet(struct dp_worker *w, const struct rte_mbuf *m, uint64_t ts_flag, int ts_offset)
+/*
+ * The clock moved to frame m's capture time, if it has one and it is later. A leap ends
+ * what timed out (clock_leap) only if leap_ok: otherwise the clock stays and false says the
+ * frame needs a caller that lets flows end.
+ */
+static inline __attribute__((always_inline)) bool
+clock_packet(struct dp_worker *w, const struct rte_mbuf *m, uint64_t ts_flag, int ts_offset,
+	     bool leap_ok)
 {
 	if (m->ol_flags & ts_flag) {
 		uint64_t ts = *RTE_MBUF_DYNFIELD(m, ts_offset, uint64_t *);
@@ -750,12 +756,16 @@ clock_packet(struct dp_worker *w, const struct rte_mbuf *m, uint64_t ts_flag, in
 			w->now_us = ts;
 		}
 		if (ts > w->now_us) {
-			if (unlikely(ts - w->now_us >= (uint64_t)CLOCK_LEAP_MS * 1000u))
+			if (unlikely(ts - w->now_us >= (uint64_t)CLOCK_LEAP_MS * 1000u)) {
+				if (!leap_ok)
+					return false;
 				clock_leap(w);
+			}
 			w->now_us = ts;
 			w->now_ms = (uint32_t)((ts - w->epoch_us) / 1000);
 		}
 	}
+	return true;
 }
 
 /* Cycles since the epoch, scaled by dp_cycles_to: cycles * 10^6 would overflow 64 bits
@@ -1150,9 +1160,12 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 			struct dp_flow *f = dp_flow_generation(w->flows) == gen ? found[k] : NULL;
 			if (f != NULL && i == first[k] && flow_settled(w, f)) {
 				uint16_t end = (uint16_t)(i + len[k]);
+				/* a leap of the clock could end the flow: frame by frame then */
 				if (ts_flag != 0)
 					for (uint16_t x = i; x < end; x++)
-						clock_packet(w, pkts[x], ts_flag, ts_offset);
+						if (unlikely(!clock_packet(w, pkts[x], ts_flag,
+									   ts_offset, false)))
+							goto one_frame;
 				if (!dp_flow_account(w->flows, f, pk[i].proto, cnt[k], bytes[k],
 						     flags[k], w->now_ms)) {
 					for (uint16_t x = i; x < end; x++)
@@ -1167,7 +1180,8 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 				continue;
 			}
 		}
-		clock_packet(w, pkts[i], ts_flag, ts_offset); /* each frame at its own time */
+	one_frame:
+		clock_packet(w, pkts[i], ts_flag, ts_offset, true); /* each frame at its own time */
 		if (unlikely(w->holdq_head != w->holdq_tail))
 			hold_expire(w); /* held packets whose time ran out go before this one */
 		switch (kind[i]) {

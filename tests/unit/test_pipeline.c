@@ -1323,6 +1323,30 @@ Test(pipeline, run_of_one_flow_in_a_burst_is_counted_frame_for_frame, .init = se
 	cr_assert_eq(ev[0].sport, 40000);
 }
 
+/* A settled flow's run whose first frame leaps the capture clock: the leap ends the flow
+ * (it timed out before the leap), and the run makes a new flow of it. */
+Test(pipeline, run_after_a_leap_of_the_clock_starts_a_new_flow, .init = setup_settled)
+{
+	uint8_t d[8] = { 0 };
+	send_pkt(0, udp4(1000, d, 8));
+	send_pkt(0, udp4(1000, d, 8)); /* known now: looked up, settled */
+	now_us += 30ull * 86400 * 1000000;
+	for (unsigned k = 0; k < 3; k++)
+		queue_pkt(0, udp4(1000, d, 8));
+	cr_assert_eq(dp_worker_poll(&w, &snap), 3);
+	struct dp_event ev[4];
+	cr_assert_eq(records(ev, 4), 1, "the flow from before the leap");
+	cr_assert_eq(ev[0].pkts[0] + ev[0].pkts[1], 2);
+	cr_assert_eq(ev[0].reason, DP_FLOW_END_TIMEOUT);
+	dp_worker_finish(&w, &snap);
+	cr_assert_eq(records(ev, 4), 1, "the run's flow");
+	cr_assert_eq(ev[0].pkts[0] + ev[0].pkts[1], 3);
+	cr_assert_eq(ev[0].reason, DP_FLOW_END_SHUTDOWN);
+	cr_assert_eq(ev[0].start_us, now_us - 20);
+	cr_assert_eq(dp_flow_counters(w.flows)->created, 2);
+	cr_assert_eq(dp_flow_counters(w.flows)->in_use, 0);
+}
+
 /* Two frames in a row of each of n variants of one UDP packet, vary making variant k. */
 static void
 queue_pairs(unsigned n, void (*vary)(struct gen_pkt *p, unsigned k))
