@@ -768,15 +768,37 @@ clock_packet(struct dp_worker *w, const struct rte_mbuf *m, uint64_t ts_flag, in
 	return true;
 }
 
-/* Cycles since the epoch, scaled by dp_cycles_to: cycles * 10^6 would overflow 64 bits
- * after 1.7 hours at 3 GHz. */
+/*
+ * Cycles since the latest anchor (or the worker's start), scaled by dp_cycles_to: cycles *
+ * 10^6 would overflow 64 bits after 1.7 hours at 3 GHz. The clock never goes back: a new
+ * anchor that puts it behind holds it until time catches up (about 2 ms a second at the
+ * worst TSC estimate seen).
+ */
 void
 dp_worker_clock(struct dp_worker *w, uint64_t tsc)
 {
-	uint64_t us = dp_cycles_to(tsc - w->epoch_tsc, w->sh->tsc_hz, 1000000u);
-	if (w->epoch_us + us > w->now_us) {
-		w->now_us = w->epoch_us + us;
-		w->now_ms = (uint32_t)(us / 1000);
+	uint64_t base_tsc = w->epoch_tsc, base_us = w->epoch_us;
+	unsigned seq = __atomic_load_n(&w->sh->anchor_seq, __ATOMIC_ACQUIRE);
+	for (;;) {
+		const struct dp_clock_anchor *a = &w->sh->anchor[seq & 1];
+		uint64_t t = __atomic_load_n(&a->tsc, __ATOMIC_RELAXED);
+		uint64_t u = __atomic_load_n(&a->us, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		unsigned again = __atomic_load_n(&w->sh->anchor_seq, __ATOMIC_RELAXED);
+		if (again == seq) {
+			if (u != 0) {
+				base_tsc = t;
+				base_us = u;
+			}
+			break;
+		}
+		seq = again;
+	}
+	uint64_t us = base_us +
+		      (tsc > base_tsc ? dp_cycles_to(tsc - base_tsc, w->sh->tsc_hz, 1000000u) : 0);
+	if (us > w->now_us) {
+		w->now_us = us;
+		w->now_ms = (uint32_t)((us - w->epoch_us) / 1000);
 	}
 }
 

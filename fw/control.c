@@ -162,6 +162,23 @@ print_rates(const struct fw_app *app, uint64_t *last_rx, uint64_t *last_tx, uint
 
 /* Once a second: inside hosts idle for policy.host_idle leave the host table, on the
  * workers' clock (capture time in a replay). */
+static uint64_t
+monotonic_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void
+fw_clock_anchor(struct fw_app *app)
+{
+	if (app->start_mono == 0)
+		app->start_mono = monotonic_usec();
+	uint64_t tsc = rte_get_tsc_cycles();
+	dp_clock_anchor_set(app->sh, tsc, app->start_usec + (monotonic_usec() - app->start_mono));
+}
+
 static void
 prune_hosts(struct fw_app *app)
 {
@@ -230,6 +247,7 @@ fw_control_run(struct fw_app *app)
 		}
 		fw_records_drain(app, 4096);
 		if (now >= next_prune) {
+			fw_clock_anchor(app);
 			prune_hosts(app);
 			next_prune = now + hz;
 		}

@@ -24,6 +24,10 @@ enum fw_stop_reason {
 /* Install SIGINT/SIGTERM handlers that ask the loop to stop. */
 void fw_control_signals(void);
 
+/* Tell the workers what wall time the TSC stands for now: the start's wall clock plus
+ * CLOCK_MONOTONIC since (struct dp_clock_anchor). At start, then every second. */
+void fw_clock_anchor(struct fw_app *app);
+
 /* Read link state once, log changes, apply link propagation. */
 void fw_link_poll(struct fw_app *app);
 

@@ -543,6 +543,7 @@ main(int argc, char **argv)
 
 	app.start_usec = fw_now_usec();
 	app.start_tsc = rte_get_tsc_cycles();
+	fw_clock_anchor(&app);
 	fw_link_poll(&app);
 	fw_msg("board %s: %u ports, %u segments, %u workers, %s, %u-byte buffers; %s",
 	       app.board.name, app.board.nports, app.board.nsegments, app.nworkers,
