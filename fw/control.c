@@ -179,6 +179,12 @@ fw_clock_anchor(struct fw_app *app)
 	dp_clock_anchor_set(app->sh, tsc, app->start_usec + (monotonic_usec() - app->start_mono));
 }
 
+uint64_t
+fw_uptime_ms(const struct fw_app *app)
+{
+	return app->start_mono != 0 ? (monotonic_usec() - app->start_mono) / 1000u : 0;
+}
+
 static void
 prune_hosts(struct fw_app *app)
 {

@@ -28,6 +28,9 @@ void fw_control_signals(void);
  * CLOCK_MONOTONIC since (struct dp_clock_anchor). At start, then every second. */
 void fw_clock_anchor(struct fw_app *app);
 
+/* Milliseconds since forwarding began, by CLOCK_MONOTONIC (0 before). */
+uint64_t fw_uptime_ms(const struct fw_app *app);
+
 /* Read link state once, log changes, apply link propagation. */
 void fw_link_poll(struct fw_app *app);
 

@@ -17,6 +17,7 @@
 
 #include "../dataplane/attrib.h"
 #include "../dataplane/filemagic.h"
+#include "control.h"
 #include "log.h"
 #include "syslog.h"
 
@@ -500,8 +501,7 @@ fw_stats_log(const struct fw_app *app)
 		return;
 	fw_log_begin(&j, buf, sizeof(buf), "stats");
 	fw_json_open(&j, "stats");
-	fw_json_u64(&j, "uptime_ms",
-		    dp_cycles_to(rte_get_tsc_cycles() - app->start_tsc, rte_get_tsc_hz(), 1000));
+	fw_json_u64(&j, "uptime_ms", fw_uptime_ms(app));
 	fw_json_open(&j, "ports");
 	for (unsigned i = 0; i < b->nports; i++) {
 		struct fw_port_totals t;
@@ -670,9 +670,7 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "workers", app->nworkers);
 	rte_tel_data_add_dict_u64(d, "ports", app->board.nports);
 	rte_tel_data_add_dict_u64(d, "segments", app->board.nsegments);
-	rte_tel_data_add_dict_u64(
-		d, "uptime_ms",
-		dp_cycles_to(rte_get_tsc_cycles() - app->start_tsc, rte_get_tsc_hz(), 1000));
+	rte_tel_data_add_dict_u64(d, "uptime_ms", fw_uptime_ms(app));
 	return 0;
 }
 

@@ -313,7 +313,7 @@ Test(telemetry, counters_through_the_stock_client, .init = setup, .fini = teardo
 	int rc = ts_run(&tel,
 			"%s/bridgeward --board %s --config %s --duration 5 -- --file-prefix %s "
 			"> %s/run.out 2>&1 & " WAIT_FORWARDING
-			"printf '/bridgeward/counters\\n/bridgeward/link\\n' "
+			"printf '/bridgeward/counters\\n/bridgeward/link\\n/bridgeward/info\\n' "
 			"| /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f %s; wait",
 			ts_build(), board, default_config(), prefix, dir, dir, prefix);
 	cr_assert_eq(rc, 0, "%s", tel);
@@ -326,6 +326,11 @@ Test(telemetry, counters_through_the_stock_client, .init = setup, .fini = teardo
 	cr_assert_not_null(
 		strstr(tel, "{\"/bridgeward/link\": {\"inside\": \"up\", \"outside\": \"up\"}}"),
 		"%s", tel);
+	/* asked a second or more after "forwarding", well before the 5-second end */
+	const char *info = strstr(tel, "\"/bridgeward/info\"");
+	cr_assert_not_null(info, "%s", tel);
+	int64_t up = ts_json_u64(info, "uptime_ms");
+	cr_assert(up >= 1000 && up < 5000, "uptime_ms %lld", (long long)up);
 	char path[600];
 	snprintf(path, sizeof(path), "%s/run.out", dir);
 	char *line = ts_grep_line(path, "stopping: duration reached");
