@@ -202,9 +202,10 @@ fill_event(struct dp_worker *w, const struct dp_flow_key *k, const struct dp_flo
 	 * The last packet's time, counted back from now: the millisecond clock (32 bits) wraps
 	 * every 49.7 days, but a flow never stays idle that long (timeouts age it first).
 	 */
-	uint64_t now_ms = (w->now_us - w->epoch_us) / 1000u;
+	uint64_t since_epoch_ms = (w->now_us - w->epoch_us) / 1000u; /* w->now_ms unwrapped */
 	uint32_t idle_ms = w->now_ms - f->last_ms;
-	ev->end_us = now_ms >= idle_ms ? w->epoch_us + (now_ms - idle_ms) * 1000u : 0;
+	ev->end_us =
+		since_epoch_ms >= idle_ms ? w->epoch_us + (since_epoch_ms - idle_ms) * 1000u : 0;
 	if (ev->end_us < ev->start_us)
 		ev->end_us = ev->start_us;
 	for (unsigned d = 0; d < 2; d++) {

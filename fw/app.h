@@ -51,7 +51,7 @@ struct fw_app {
 	struct fw_port_state port[BOARD_MAX_PORTS];
 	uint64_t replay_frames; /* frames in the replay capture */
 	uint64_t start_usec;    /* wall clock at start of forwarding */
-	uint64_t start_mono;    /* CLOCK_MONOTONIC then, microseconds (fw_clock_anchor) */
+	uint64_t start_mono;    /* CLOCK_MONOTONIC then (fw_mono_usec) */
 	uint64_t start_tsc;
 };
 

@@ -160,31 +160,21 @@ print_rates(const struct fw_app *app, uint64_t *last_rx, uint64_t *last_tx, uint
 	*last_tsc = now;
 }
 
-/* Once a second: inside hosts idle for policy.host_idle leave the host table, on the
- * workers' clock (capture time in a replay). */
-static uint64_t
-monotonic_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 void
 fw_clock_anchor(struct fw_app *app)
 {
-	if (app->start_mono == 0)
-		app->start_mono = monotonic_usec();
 	uint64_t tsc = rte_get_tsc_cycles();
-	dp_clock_anchor_set(app->sh, tsc, app->start_usec + (monotonic_usec() - app->start_mono));
+	dp_clock_anchor_set(app->sh, tsc, app->start_usec + (fw_mono_usec() - app->start_mono));
 }
 
 uint64_t
 fw_uptime_ms(const struct fw_app *app)
 {
-	return app->start_mono != 0 ? (monotonic_usec() - app->start_mono) / 1000u : 0;
+	return app->start_mono != 0 ? (fw_mono_usec() - app->start_mono) / 1000u : 0;
 }
 
+/* Once a second: inside hosts idle for policy.host_idle leave the host table, on the
+ * workers' clock (capture time in a replay). */
 static void
 prune_hosts(struct fw_app *app)
 {

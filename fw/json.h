@@ -47,4 +47,7 @@ const char *fw_json_text(const struct fw_json *j);
 /* Wall-clock time in microseconds since the epoch. */
 uint64_t fw_now_usec(void);
 
+/* CLOCK_MONOTONIC in microseconds: for intervals (never steps). */
+uint64_t fw_mono_usec(void);
+
 #endif /* FW_JSON_H */

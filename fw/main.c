@@ -542,6 +542,7 @@ main(int argc, char **argv)
 		fw_warn("telemetry commands not registered");
 
 	app.start_usec = fw_now_usec();
+	app.start_mono = fw_mono_usec();
 	app.start_tsc = rte_get_tsc_cycles();
 	fw_clock_anchor(&app);
 	fw_link_poll(&app);

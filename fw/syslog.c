@@ -89,9 +89,7 @@ static struct {
 static uint64_t
 mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return fw_mono_usec() / 1000;
 }
 
 /* Copy the printable ASCII (33..126) of s, at most max characters; "-" when none. */
