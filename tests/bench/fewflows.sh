@@ -24,7 +24,7 @@ for cap in "$mix" "$folded"; do
 	for r in $(seq 1 "$rounds"); do
 		a=$(run_bridgeward "$secs" "$board" "$dec")
 		b=$(run_bridgeward "$secs" "$board" "$trk")
-		rs+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (a > 0 ? b / a : 0) }')")
+		rs+=("$(ratio "$b" "$a")")
 		echo "  $(basename "$cap") round $r: decoding $a pps, tracking $b pps, ${rs[-1]}"
 	done
 	echo "$(basename "$cap"): tracking / decoding ${rs[*]} (median $(printf '%s\n' "${rs[@]}" | median %.2f))"

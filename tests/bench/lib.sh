@@ -19,6 +19,9 @@ make_mix() {
 	mix_avg=$(capinfos -z -M "$mix" | awk '/Average packet size/ {print $4}')
 }
 
+# A / B to two decimals (0 when B is 0).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
 # The median of the numbers on stdin; FORMAT (printf, default whole numbers) for the mean of
 # the middle two.
 median() { # [FORMAT]

@@ -25,7 +25,6 @@ make_mix
 board=$(bench_board "$mix")
 huge=$(grep -q ' /dev/hugepages hugetlbfs ' /proc/mounts && echo yes || echo no)
 echo "mix: $mix_frames frames, average $mix_avg bytes; hugepages: $huge; ${secs} s x $rounds rounds"
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 med() { printf '%s\n' "$@" | median; }
 # Round by round (each pair measured a few seconds apart, so a shift of the machine's speed
 # between rounds cancels out): "r1 r2 ... (median m)" of B/A for arrays named A and B.
