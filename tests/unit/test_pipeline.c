@@ -695,15 +695,25 @@ Test(pipeline, flows_time_out_across_a_leap_of_the_capture_clock, .init = setup)
  * overflowed after 1.7 hours at 3 GHz and the clock stopped there: no flow timed out any
  * more, and records carried the time the clock stopped.
  */
+#define LIVE_HZ 3000000000ull
+#define LIVE_T0 1767225600000000ull
+
+/* The worker on a live clock (TSC at LIVE_HZ, started at LIVE_T0), frames' times ignored. */
+static void
+live_clock(void)
+{
+	sh.tsc_hz = LIVE_HZ;
+	sh.ports[0].ts_usec = sh.ports[1].ts_usec = 0;
+	w.capture_clock = false;
+	w.epoch_us = w.now_us = LIVE_T0;
+	w.now_ms = 0;
+}
+
 Test(pipeline, live_clock_runs_past_hours_of_cycles, .init = setup)
 {
-	uint64_t hz = 3000000000ull, t0 = 1767225600000000ull;
+	uint64_t hz = LIVE_HZ, t0 = LIVE_T0;
 	uint8_t d[8] = { 0 };
-	sh.tsc_hz = hz;
-	sh.ports[0].ts_usec = sh.ports[1].ts_usec = 0; /* frames carry no time of their own */
-	w.capture_clock = false;
-	w.epoch_us = w.now_us = t0;
-	w.now_ms = 0;
+	live_clock();
 	dp_worker_clock(&w, w.epoch_tsc + 3 * 3600 * hz);
 	cr_assert_eq(w.now_us, t0 + 3ull * 3600 * 1000000);
 	send_pkt(0, udp4(1000, d, 8));
@@ -726,11 +736,8 @@ Test(pipeline, live_clock_runs_past_hours_of_cycles, .init = setup)
  */
 Test(pipeline, live_clock_follows_the_kernel_clock, .init = setup)
 {
-	uint64_t hz = 3000000000ull, t0 = 1767225600000000ull;
-	sh.tsc_hz = hz;
-	w.capture_clock = false;
-	w.epoch_us = w.now_us = t0;
-	w.now_ms = 0;
+	uint64_t hz = LIVE_HZ, t0 = LIVE_T0;
+	live_clock();
 	uint64_t tsc = w.epoch_tsc + 3600 * hz; /* an hour by the TSC estimate: 3592.8 s */
 	dp_clock_anchor_set(&sh, tsc, t0 + 3592800000ull);
 	dp_worker_clock(&w, tsc + hz / 2);
