@@ -6,9 +6,9 @@
  * The per-worker flow table.
  *
  * Key: segment, VLAN ids and the 5-tuple in canonical order (lower address/port first), so
- * both directions of a conversation find the same entry. Entries are preallocated: the
- * table is a DPDK rte_hash (single writer, the worker) whose key positions index an array
- * of struct dp_flow, so an entry holds no copy of its key.
+ * both directions of a conversation find the same entry. Entries are preallocated: a
+ * chained hash table of our own (flow.c says why not rte_hash) whose key positions index an
+ * array of struct dp_flow, so the entry the worker reads per packet holds no copy of its key.
  *
  * Every entry sits on one of a few LRU lists, one per timeout class (TCP half-open, TCP
  * established, TCP closing, UDP one-way, UDP two-way, other). All entries of a list share
@@ -35,9 +35,7 @@
 
 #include "decode.h"
 
-struct rte_hash;
-
-/* 48 bytes: rte_hash compares 48-byte keys with SSE. */
+/* 48 bytes: six 64-bit words, built, hashed and compared as words. */
 struct dp_flow_key {
 	uint8_t addr[2][16]; /* IPv4 in the first 4 bytes */
 	uint16_t port[2];
@@ -144,7 +142,7 @@ struct dp_flow_table *dp_flow_table_create(const char *name, uint32_t capacity, 
 					   void *ctx);
 void dp_flow_table_free(struct dp_flow_table *t);
 
-/* Bytes the table takes for capacity entries: entries, the hash and its key store. */
+/* Bytes the table takes for capacity entries: entries, their keys and the buckets. */
 uint64_t dp_flow_table_bytes(uint32_t capacity);
 
 /*
@@ -155,7 +153,7 @@ uint64_t dp_flow_table_bytes(uint32_t capacity);
  * the registers: building it field by field and then hashing it from memory made every
  * 8-byte CRC load wait for several narrower stores to retire (a failed store-to-load
  * forward costs more than the whole hash). The words are the key's bytes in memory order,
- * so the hash equals rte_hash_crc(key, 48, 0), what rte_hash computes for the key itself.
+ * so the hash equals rte_hash_crc(key, 48, 0) (a test holds it to that).
  * Inline: it runs for every frame, in the worker's burst loop.
  */
 static inline uint32_t
@@ -246,7 +244,7 @@ dp_flow_key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
 struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig);
 
 /*
- * Find n flows at once (rte_hash pipelines the memory accesses, 64 at a time). out[i] is NULL
+ * Find n flows at once (the memory accesses of all n overlap: buckets, then keys). out[i] is NULL
  * for keys not in the table. Results stay valid until a flow is removed: compare
  * dp_flow_generation() before and after to know.
  */
