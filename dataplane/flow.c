@@ -28,28 +28,18 @@
 #include <rte_errno.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 _Static_assert(sizeof(struct dp_flow) <= 64, "a flow entry is one cache line");
 _Static_assert(sizeof(struct dp_flow_key) == 48, "the key is six 64-bit words");
 
 #define MOVE_EVERY_MS 1000
 
-/* A key in the table: one cache line. */
-struct dp_flow_slot {
-	struct dp_flow_key key;
-	uint32_t sig;  /* dp_flow_key_make's hash of key */
-	uint32_t next; /* position + 1 of the next slot in the chain (or the free list); 0 = end */
-	uint8_t pad[8];
-};
 _Static_assert(sizeof(struct dp_flow_slot) == 64, "a slot is one cache line");
 
 struct dp_flow_table {
-	struct dp_flow_table_hot hot; /* first: flows and generation (flow.h) */
-	struct dp_flow_slot *slots;
-	uint32_t *bucket; /* position + 1 of each chain's first slot, 0 = empty */
-	uint32_t mask;    /* buckets - 1 */
-	uint32_t free;    /* position + 1 of the first free slot */
+	struct dp_flow_table_hot hot; /* first: what lookups read (flow.h) */
+	uint32_t *bucket;             /* hot.bucket, writable */
+	uint32_t free;                /* position + 1 of the first free slot */
 	uint32_t capacity;
 	uint32_t head[DP_CLASS__COUNT]; /* position + 1 */
 	uint32_t tail[DP_CLASS__COUNT];
@@ -88,20 +78,21 @@ dp_flow_table_create(const char *name, uint32_t capacity, int socket,
 	uint32_t nb = buckets_for(capacity);
 	ft->hot.flows = rte_zmalloc_socket(name, (size_t)capacity * sizeof(struct dp_flow),
 					   RTE_CACHE_LINE_SIZE, socket);
-	ft->slots = rte_zmalloc_socket(name, (size_t)capacity * sizeof(struct dp_flow_slot),
-				       RTE_CACHE_LINE_SIZE, socket);
+	ft->hot.slots = rte_zmalloc_socket(name, (size_t)capacity * sizeof(struct dp_flow_slot),
+					   RTE_CACHE_LINE_SIZE, socket);
 	ft->bucket = rte_zmalloc_socket(name, (size_t)nb * sizeof(uint32_t), RTE_CACHE_LINE_SIZE,
 					socket);
-	if (ft->hot.flows == NULL || ft->slots == NULL || ft->bucket == NULL) {
+	ft->hot.bucket = ft->bucket;
+	if (ft->hot.flows == NULL || ft->hot.slots == NULL || ft->bucket == NULL) {
 		dp_flow_table_free(ft);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
 	/* the free list in position order: a new table hands out positions 0, 1, 2... */
 	for (uint32_t i = 0; i < capacity; i++)
-		ft->slots[i].next = i + 1 < capacity ? i + 2 : 0;
+		ft->hot.slots[i].next = i + 1 < capacity ? i + 2 : 0;
 	ft->free = 1;
-	ft->mask = nb - 1;
+	ft->hot.mask = nb - 1;
 	ft->capacity = capacity;
 	ft->to = *t;
 	ft->on_end = on_end;
@@ -115,7 +106,7 @@ dp_flow_table_free(struct dp_flow_table *t)
 	if (t == NULL)
 		return;
 	rte_free(t->bucket);
-	rte_free(t->slots);
+	rte_free(t->hot.slots);
 	rte_free(t->hot.flows);
 	rte_free(t);
 }
@@ -152,20 +143,7 @@ lru_append(struct dp_flow_table *t, struct dp_flow *f, unsigned c)
 const struct dp_flow_key *
 dp_flow_key_of(const struct dp_flow_table *t, const struct dp_flow *f)
 {
-	return &t->slots[dp_flow_index(t, f)].key;
-}
-
-/* The chain from position + 1 p: the position + 1 of key k's slot, 0 if none. */
-static inline uint32_t
-chain_find(const struct dp_flow_table *t, uint32_t p, const struct dp_flow_key *k, uint32_t sig)
-{
-	while (p != 0) {
-		const struct dp_flow_slot *s = &t->slots[p - 1];
-		if (s->sig == sig && dp_flow_key_eq(&s->key, k))
-			break;
-		p = s->next;
-	}
-	return p;
+	return &t->hot.slots[dp_flow_index(t, f)].key;
 }
 
 /* End a flow: report it, unlink it, free its position. */
@@ -173,52 +151,20 @@ static void
 end_flow(struct dp_flow_table *t, struct dp_flow *f, enum dp_flow_end why)
 {
 	uint32_t pos = dp_flow_index(t, f);
-	struct dp_flow_slot *s = &t->slots[pos];
+	struct dp_flow_slot *s = &t->hot.slots[pos];
 	struct dp_flow_key copy;
 
 	memcpy(&copy, &s->key, sizeof(copy));
 	t->on_end(t->ctx, &copy, f, why);
 	lru_unlink(t, f);
-	uint32_t *link = &t->bucket[s->sig & t->mask];
+	uint32_t *link = &t->bucket[s->sig & t->hot.mask];
 	while (*link != pos + 1)
-		link = &t->slots[*link - 1].next;
+		link = &t->hot.slots[*link - 1].next;
 	*link = s->next;
 	s->next = t->free;
 	t->free = pos + 1;
 	t->cnt.in_use--;
 	t->hot.generation++;
-}
-
-void
-dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key **keys, uint32_t *sigs,
-		    unsigned n, struct dp_flow **out)
-{
-	enum { STAGE = 64 };
-	uint32_t head[STAGE];
-
-	/* the buckets, then the chains' first slots, then the keys compared: each stage's
-	 * loads were requested a stage before */
-	for (unsigned b = 0; b < n; b += STAGE) {
-		unsigned m = RTE_MIN(n - b, (unsigned)STAGE);
-		for (unsigned i = 0; i < m; i++)
-			rte_prefetch0(&t->bucket[sigs[b + i] & t->mask]);
-		for (unsigned i = 0; i < m; i++) {
-			head[i] = t->bucket[sigs[b + i] & t->mask];
-			if (head[i] != 0)
-				rte_prefetch0(&t->slots[head[i] - 1]);
-		}
-		for (unsigned i = 0; i < m; i++) {
-			uint32_t p = chain_find(t, head[i], keys[b + i], sigs[b + i]);
-			out[b + i] = p != 0 ? &t->hot.flows[p - 1] : NULL;
-		}
-	}
-}
-
-struct dp_flow *
-dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig)
-{
-	uint32_t p = chain_find(t, t->bucket[sig & t->mask], k, sig);
-	return p != 0 ? &t->hot.flows[p - 1] : NULL;
 }
 
 static bool
@@ -258,7 +204,7 @@ struct dp_flow *
 dp_flow_get(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig, uint64_t now_us,
 	    uint32_t now_ms, bool *created)
 {
-	uint32_t p = chain_find(t, t->bucket[sig & t->mask], k, sig);
+	uint32_t p = dp_flow_chain_find(t, t->bucket[sig & t->hot.mask], k, sig);
 
 	*created = false;
 	if (p != 0)
@@ -269,12 +215,12 @@ dp_flow_get(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig, 
 	}
 	/* in_use < capacity: a position is free */
 	p = t->free;
-	struct dp_flow_slot *s = &t->slots[p - 1];
+	struct dp_flow_slot *s = &t->hot.slots[p - 1];
 	t->free = s->next;
 	memcpy(&s->key, k, sizeof(s->key));
 	s->sig = sig;
-	s->next = t->bucket[sig & t->mask];
-	t->bucket[sig & t->mask] = p;
+	s->next = t->bucket[sig & t->hot.mask];
+	t->bucket[sig & t->hot.mask] = p;
 	struct dp_flow *f = &t->hot.flows[p - 1];
 	memset(f, 0, sizeof(*f));
 	f->start_us = now_us;

@@ -240,31 +240,75 @@ dp_flow_key_eq(const struct dp_flow_key *a, const struct dp_flow_key *b)
 		(u[5] ^ v[5])) == 0;
 }
 
-/* Find a flow; NULL if none. */
-struct dp_flow *dp_flow_lookup(struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig);
-
-/*
- * Find n flows at once (the memory accesses of all n overlap: buckets, then keys). out[i] is NULL
- * for keys not in the table. Results stay valid until a flow is removed: compare
- * dp_flow_generation() before and after to know.
- */
-void dp_flow_lookup_bulk(struct dp_flow_table *t, const struct dp_flow_key **keys, uint32_t *sigs,
-			 unsigned n, struct dp_flow **out);
+/* A key in the table (flow.c): one cache line. */
+struct dp_flow_slot {
+	struct dp_flow_key key;
+	uint32_t sig;  /* dp_flow_key_make's hash of key */
+	uint32_t next; /* position + 1 of the next slot in the chain (or the free list); 0 = end */
+	uint8_t pad[8];
+};
 
 /*
  * What the per-packet accessors below read: the first member of every table (flow.c),
  * declared here so that they inline into the worker's loop.
  */
 struct dp_flow_table_hot {
-	struct dp_flow *flows; /* the entry at each key position */
-	uint64_t generation;   /* removals so far */
+	struct dp_flow *flows;      /* the entry at each position */
+	struct dp_flow_slot *slots; /* the key at each position */
+	const uint32_t *bucket;     /* position + 1 of each chain's first slot, 0 = empty */
+	uint32_t mask;              /* buckets - 1 */
+	uint64_t generation;        /* removals so far */
 };
+
+static inline const struct dp_flow_table_hot *
+dp_flow_hot(const struct dp_flow_table *t)
+{
+	return (const struct dp_flow_table_hot *)(const void *)t;
+}
 
 /* Changes whenever a flow is removed (expiry, eviction, flush). */
 static inline uint64_t
 dp_flow_generation(const struct dp_flow_table *t)
 {
-	return ((const struct dp_flow_table_hot *)(const void *)t)->generation;
+	return dp_flow_hot(t)->generation;
+}
+
+/* Ask for the bucket a lookup of sig will read, ahead of the lookup. */
+static inline void
+dp_flow_prefetch(const struct dp_flow_table *t, uint32_t sig)
+{
+	const struct dp_flow_table_hot *h = dp_flow_hot(t);
+	__builtin_prefetch(&h->bucket[sig & h->mask]);
+}
+
+/* The position + 1 of key k's slot in the chain that starts at position + 1 p, 0 if none. */
+static inline uint32_t
+dp_flow_chain_find(const struct dp_flow_table *t, uint32_t p, const struct dp_flow_key *k,
+		   uint32_t sig)
+{
+	const struct dp_flow_slot *slots = dp_flow_hot(t)->slots;
+	while (p != 0) {
+		const struct dp_flow_slot *s = &slots[p - 1];
+		if (s->sig == sig && dp_flow_key_eq(&s->key, k))
+			break;
+		p = s->next;
+	}
+	return p;
+}
+
+/*
+ * Find a flow by its key and the key's hash; NULL if none. The chain's first entry, most
+ * often the flow sought, is requested with its key: the two loads overlap.
+ */
+static inline struct dp_flow *
+dp_flow_lookup(const struct dp_flow_table *t, const struct dp_flow_key *k, uint32_t sig)
+{
+	const struct dp_flow_table_hot *h = dp_flow_hot(t);
+	uint32_t p = h->bucket[sig & h->mask];
+	if (p != 0)
+		__builtin_prefetch(&h->flows[p - 1]);
+	p = dp_flow_chain_find(t, p, k, sig);
+	return p != 0 ? &h->flows[p - 1] : NULL;
 }
 
 /*
@@ -311,7 +355,7 @@ const struct dp_flow_key *dp_flow_key_of(const struct dp_flow_table *t, const st
 static inline uint32_t
 dp_flow_index(const struct dp_flow_table *t, const struct dp_flow *f)
 {
-	return (uint32_t)(f - ((const struct dp_flow_table_hot *)(const void *)t)->flows);
+	return (uint32_t)(f - dp_flow_hot(t)->flows);
 }
 
 const struct dp_flow_counters *dp_flow_counters(const struct dp_flow_table *t);

@@ -1070,28 +1070,137 @@ classify(struct dp_worker *w, const struct rte_mbuf *m, struct dp_pkt *pk)
 }
 
 /*
- * The tracking pipeline over one burst from one port, in two passes: decode every frame
- * and build the flow keys, look all flows up at once, then process the frames in order.
- * Lookup results are used only while no flow has been removed since (an eviction or
- * expiry could have freed an entry); after that each frame looks its flow up again.
+ * A run: frames of one flow in a row in a burst (either direction; both share the key),
+ * looked up once and, for a settled flow, accounted at once. Traffic comes in trains (four
+ * frames of a flow in a row on the bench mix); Open vSwitch batches a burst's packets by
+ * flow for the same reason.
+ */
+struct run {
+	const struct dp_flow_key *key;
+	uint32_t sig;
+	uint16_t first, len; /* its frames: first to first + len - 1 */
+	uint8_t flags;       /* the union of their TCP flags */
+	uint8_t payload;     /* one of them carries payload */
+	uint32_t cnt[2];     /* frames and bytes by key side */
+	uint64_t bytes[2];
+};
+
+/* What a burst's frames share while the tracking pipeline runs over it. */
+struct burst {
+	struct rte_mbuf **pkts;
+	const struct dp_pkt *pk;
+	const uint8_t *side; /* each frame's key side */
+	unsigned port, peer;
+	uint64_t ts_flag; /* frames carry capture times (ports whose times are microseconds) */
+	int ts_offset;
+};
+
+static inline void
+send_or_drop(struct dp_worker *w, unsigned peer, struct rte_mbuf *m, enum verdict v)
+{
+	switch (v) {
+	case V_FORWARD: tx_enqueue(w, peer, m); break;
+	case V_DROP: drop(w, m); break;
+	case V_HELD: break;
+	}
+}
+
+/*
+ * A run's frames one by one, each at its own time, after the held packets whose time ran
+ * out: f is the run's flow as looked up (NULL: none). A lookup stays good while no flow is
+ * removed (an eviction or expiry could free its entry): after a removal, or once a frame
+ * created the flow, the flow is looked up again.
+ */
+static void
+run_frames(struct dp_worker *w, const struct burst *b, const struct run *r, struct dp_flow *f)
+{
+	uint64_t gen = dp_flow_generation(w->flows);
+
+	for (unsigned x = r->first; x < (unsigned)r->first + r->len; x++) {
+		struct rte_mbuf *m = b->pkts[x];
+		clock_packet(w, m, b->ts_flag, b->ts_offset, true);
+		if (unlikely(w->holdq_head != w->holdq_tail))
+			hold_expire(w); /* held packets whose time ran out go before this one */
+		if (dp_flow_generation(w->flows) != gen) {
+			f = dp_flow_lookup(w->flows, r->key, r->sig);
+			gen = dp_flow_generation(w->flows);
+		}
+		w->cur_m = m;
+		w->cur_port = b->port;
+		enum verdict v = flow_stage_keyed(w, &b->pk[x], b->port, 1, rte_pktmbuf_pkt_len(m),
+						  r->key, r->sig, b->side[x], f);
+		if (f == NULL || dp_flow_generation(w->flows) != gen) {
+			f = dp_flow_lookup(w->flows, r->key, r->sig);
+			gen = dp_flow_generation(w->flows);
+		}
+		send_or_drop(w, b->peer, m, v);
+	}
+}
+
+/*
+ * A run is complete. A settled flow's run (nothing to inspect, no policy) is accounted in one
+ * step (dp_flow_account, unless a frame moves the TCP state machine) and forwarded in one
+ * copy; nothing is held for a settled flow, so a hold queue empty at the start of the run
+ * stays empty. Other runs go frame by frame.
+ */
+static inline __attribute__((always_inline)) void
+run_end(struct dp_worker *w, const struct burst *b, const struct run *r)
+{
+	struct dp_flow *f = dp_flow_lookup(w->flows, r->key, r->sig);
+
+	if (f != NULL && w->holdq_head == w->holdq_tail && flow_settled(w, f)) {
+		unsigned end = (unsigned)r->first + r->len;
+		/* a leap of the clock could end the flow: frame by frame then */
+		if (b->ts_flag != 0)
+			for (unsigned x = r->first; x < end; x++)
+				if (unlikely(!clock_packet(w, b->pkts[x], b->ts_flag, b->ts_offset,
+							   false))) {
+					run_frames(w, b, r, f);
+					return;
+				}
+		if (!dp_flow_account(w->flows, f, b->pk[r->first].proto, r->cnt, r->bytes, r->flags,
+				     w->now_ms)) {
+			for (unsigned x = r->first; x < end; x++)
+				dp_flow_update(w->flows, f, &b->pk[x], b->side[x], 1,
+					       rte_pktmbuf_pkt_len(b->pkts[x]), w->now_ms);
+		}
+		if (r->payload)
+			f->id_flags |= DP_ID_PAYLOAD;
+		tx_enqueue_run(w, b->peer, &b->pkts[r->first], r->len);
+		return;
+	}
+	run_frames(w, b, r, f);
+}
+
+/*
+ * The tracking pipeline over one burst from one port, in one pass: each frame is decoded and
+ * joins the run of the frame before it if it belongs to the same flow; a run ends at the
+ * first frame that does not, and is then looked up and handled (run_end), so frames leave
+ * in the order they came. An IPv4 frame of the flow of the frame before it is told from the
+ * tuple as the header holds it (the addresses as one word, the ports as another, either way
+ * round), without building and hashing its key; other frames compare keys. A run's key is
+ * built and its bucket requested when it starts, a few frames before its lookup.
  */
 static void
 process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned port)
 {
 	struct dp_pkt pk[DP_MAX_BURST];
-	struct dp_flow_key keys[DP_MAX_BURST];
-	const struct dp_flow_key *kp[DP_MAX_BURST];
-	struct dp_flow *found[DP_MAX_BURST];
-	uint32_t sig[DP_MAX_BURST];
-	uint8_t kind[DP_MAX_BURST], side[DP_MAX_BURST], slot[DP_MAX_BURST];
-	/* each run (slot): its frames, first[k] to first[k] + len[k] - 1, counted by key side */
-	uint8_t first[DP_MAX_BURST], len[DP_MAX_BURST], flags[DP_MAX_BURST], payload[DP_MAX_BURST];
-	uint32_t cnt[DP_MAX_BURST][2];
-	uint64_t bytes[DP_MAX_BURST][2];
+	uint8_t side[DP_MAX_BURST];
+	struct dp_flow_key keys[2]; /* the open run's and the next one's */
+	struct burst b = {
+		.pkts = pkts,
+		.pk = pk,
+		.side = side,
+		.port = port,
+		.peer = w->sh->ports[port].peer,
+		.ts_flag = w->sh->ports[port].ts_usec ? w->sh->ts_flag : 0,
+		.ts_offset = w->sh->ts_offset,
+	};
+	struct run r = { .key = NULL };
+	bool open = false; /* r holds a run, ending at the frame before this one */
 	unsigned nk = 0;
 	uint16_t segment = w->sh->ports[port].segment;
-	unsigned peer = w->sh->ports[port].peer;
-	/* the previous frame's IPv4 tuple as read (see below) and its key side */
+	/* the open run's IPv4 tuple as read (see above) and its key side */
 	uint64_t prev_addrs = 0, prev_rest = UINT64_MAX;
 	uint32_t prev_ports = 0;
 	unsigned prev_side = 0;
@@ -1100,136 +1209,67 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 		struct rte_mbuf *m = pkts[i];
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
-		kind[i] = (uint8_t)classify(w, m, &pk[i]);
-		if (kind[i] != K_FLOW)
+		enum kind kind = classify(w, m, &pk[i]);
+		if (kind == K_FLOW) {
+			const struct dp_pkt *p = &pk[i];
+			uint64_t addrs = 0, rest = UINT64_MAX; /* IPv6: never equal to IPv4's */
+			unsigned s;
+			if (p->addr_len == 4) {
+				uint32_t x, y;
+				memcpy(&x, p->src, 4);
+				memcpy(&y, p->dst, 4);
+				addrs = (uint64_t)x | (uint64_t)y << 32;
+				rest = (uint64_t)p->proto | (uint64_t)p->vlan[0] << 16 |
+				       (uint64_t)p->vlan[1] << 32;
+				if (open && rest == prev_rest) {
+					if (addrs == prev_addrs && p->ports == prev_ports) {
+						s = prev_side;
+						goto same_run;
+					}
+					if (addrs == (prev_addrs >> 32 | prev_addrs << 32) &&
+					    p->ports == (prev_ports >> 16 | prev_ports << 16)) {
+						s = prev_side ^ 1u;
+						goto same_run;
+					}
+				}
+			}
+			struct dp_flow_key *k = &keys[nk & 1];
+			uint32_t sig = dp_flow_key_make(p, segment, k, &s);
+			prev_addrs = addrs;
+			prev_ports = p->ports;
+			prev_rest = rest;
+			prev_side = s;
+			if (open && sig == r.sig && dp_flow_key_eq(k, r.key))
+				goto same_run;
+			if (open)
+				run_end(w, &b, &r);
+			dp_flow_prefetch(w->flows, sig);
+			nk++;
+			r = (struct run){ .key = k, .sig = sig, .first = i };
+			open = true;
+		same_run:
+			side[i] = (uint8_t)s;
+			r.len++;
+			r.flags |= p->tcp_flags;
+			r.payload |= p->payload_len != 0;
+			r.cnt[s]++;
+			r.bytes[s] += rte_pktmbuf_pkt_len(m);
 			continue;
-		/*
-		 * Frames of one flow come in runs (both directions share the key): a run is looked
-		 * up once, and accounted at once in pass two. Pass one tells an IPv4 frame of the
-		 * flow of the frame before it from the tuple as the header holds it (the addresses
-		 * as one word, the ports as another, either way round), without building and
-		 * hashing its key; other frames compare keys. A run is unbroken by other frames.
-		 */
-		const struct dp_pkt *p = &pk[i];
-		bool run = i > 0 && kind[i - 1] == K_FLOW;
-		uint64_t addrs = 0, rest = UINT64_MAX; /* IPv6: never equal to an IPv4 tuple */
-		unsigned s;
-		if (p->addr_len == 4) {
-			uint32_t a, b;
-			memcpy(&a, p->src, 4);
-			memcpy(&b, p->dst, 4);
-			addrs = (uint64_t)a | (uint64_t)b << 32;
-			rest = (uint64_t)p->proto | (uint64_t)p->vlan[0] << 16 |
-			       (uint64_t)p->vlan[1] << 32;
-			if (run && rest == prev_rest) {
-				if (addrs == prev_addrs && p->ports == prev_ports) {
-					s = prev_side;
-					goto same_run;
-				}
-				if (addrs == (prev_addrs >> 32 | prev_addrs << 32) &&
-				    p->ports == (prev_ports >> 16 | prev_ports << 16)) {
-					s = prev_side ^ 1u;
-					goto same_run;
-				}
-			}
 		}
-		sig[nk] = dp_flow_key_make(p, segment, &keys[nk], &s);
-		prev_addrs = addrs;
-		prev_ports = p->ports;
-		prev_rest = rest;
-		prev_side = s;
-		if (run && sig[nk] == sig[nk - 1] && dp_flow_key_eq(&keys[nk], &keys[nk - 1]))
-			goto same_run;
-		kp[nk] = &keys[nk];
-		first[nk] = (uint8_t)i;
-		len[nk] = 0;
-		flags[nk] = 0;
-		payload[nk] = 0;
-		cnt[nk][0] = cnt[nk][1] = 0;
-		bytes[nk][0] = bytes[nk][1] = 0;
-		nk++;
-	same_run:
-		slot[i] = (uint8_t)(nk - 1);
-		side[i] = (uint8_t)s;
-		len[nk - 1]++;
-		flags[nk - 1] |= p->tcp_flags;
-		payload[nk - 1] |= p->payload_len != 0;
-		cnt[nk - 1][s]++;
-		bytes[nk - 1][s] += rte_pktmbuf_pkt_len(m);
-	}
-	if (nk > 0)
-		dp_flow_lookup_bulk(w->flows, kp, sig, nk, found);
-	/* pass two reads every run's flow: fetch them all at once */
-	for (unsigned k = 0; k < nk; k++)
-		if (found[k] != NULL)
-			rte_prefetch0(found[k]);
-	uint64_t gen = dp_flow_generation(w->flows);
-	/* frames carry capture times only from ports whose times are in microseconds */
-	uint64_t ts_flag = w->sh->ports[port].ts_usec ? w->sh->ts_flag : 0;
-	int ts_offset = w->sh->ts_offset;
-
-	for (uint16_t i = 0; i < n; i++) {
-		enum verdict v;
-		if (kind[i] == K_FLOW && w->holdq_head == w->holdq_tail) {
-			/*
-			 * A whole run of a settled flow (nothing to inspect, no policy): forwarded
-			 * in one copy and accounted in one step (dp_flow_account), unless a frame
-			 * moves the TCP state machine. Open vSwitch batches a burst's packets by
-			 * flow for the same reason: traffic comes in trains (four frames of a flow
-			 * in a row on the bench mix). Nothing is held for a settled flow, so the
-			 * hold queue, empty at the start of the run, stays empty.
-			 */
-			unsigned k = slot[i];
-			struct dp_flow *f = dp_flow_generation(w->flows) == gen ? found[k] : NULL;
-			if (f != NULL && i == first[k] && flow_settled(w, f)) {
-				uint16_t end = (uint16_t)(i + len[k]);
-				/* a leap of the clock could end the flow: frame by frame then */
-				if (ts_flag != 0)
-					for (uint16_t x = i; x < end; x++)
-						if (unlikely(!clock_packet(w, pkts[x], ts_flag,
-									   ts_offset, false)))
-							goto one_frame;
-				if (!dp_flow_account(w->flows, f, pk[i].proto, cnt[k], bytes[k],
-						     flags[k], w->now_ms)) {
-					for (uint16_t x = i; x < end; x++)
-						dp_flow_update(w->flows, f, &pk[x], side[x], 1,
-							       rte_pktmbuf_pkt_len(pkts[x]),
-							       w->now_ms);
-				}
-				if (payload[k])
-					f->id_flags |= DP_ID_PAYLOAD;
-				tx_enqueue_run(w, peer, &pkts[i], len[k]);
-				i = (uint16_t)(end - 1);
-				continue;
-			}
+		if (open) {
+			run_end(w, &b, &r);
+			open = false;
 		}
-	one_frame:
-		clock_packet(w, pkts[i], ts_flag, ts_offset, true); /* each frame at its own time */
+		clock_packet(w, m, b.ts_flag, b.ts_offset, true);
 		if (unlikely(w->holdq_head != w->holdq_tail))
-			hold_expire(w); /* held packets whose time ran out go before this one */
-		switch (kind[i]) {
-		case K_FLOW: {
-			unsigned k = slot[i];
-			w->cur_m = pkts[i];
-			w->cur_port = port;
-			struct dp_flow *f = dp_flow_generation(w->flows) == gen ? found[k] : NULL;
-			v = flow_stage_keyed(w, &pk[i], port, 1, rte_pktmbuf_pkt_len(pkts[i]),
-					     &keys[k], sig[k], side[i], f);
-			/* the run's next frames find the flow this one may have created */
-			if (f == NULL && dp_flow_generation(w->flows) == gen)
-				found[k] = dp_flow_lookup(w->flows, &keys[k], sig[k]);
-			break;
-		}
-		case K_FRAG: v = fragment(w, &pk[i], pkts[i], port); break;
-		case K_DROP: v = V_DROP; break;
-		default: v = V_FORWARD; break;
-		}
-		switch (v) {
-		case V_FORWARD: tx_enqueue(w, peer, pkts[i]); break;
-		case V_DROP: drop(w, pkts[i]); break;
-		case V_HELD: break;
-		}
+			hold_expire(w);
+		enum verdict v = kind == K_FRAG   ? fragment(w, &pk[i], m, port)
+				 : kind == K_DROP ? V_DROP
+						  : V_FORWARD;
+		send_or_drop(w, b.peer, m, v);
 	}
+	if (open)
+		run_end(w, &b, &r);
 }
 
 /*
