@@ -725,20 +725,34 @@ inspect_stream(void *ctx, const uint8_t *data, uint32_t len)
 
 static void frags_out(struct dp_worker *w, struct dp_frag_out *out, unsigned n, bool drop_them);
 
+/*
+ * End what timed out by now: at most flow_budget flows and, in rounds of DP_FRAG_MAX
+ * fragments, frag_budget datagrams (UINT_MAX: all of both), then the held packets whose
+ * time ran out. True if a frame went out.
+ */
+static bool
+expire(struct dp_worker *w, unsigned flow_budget, unsigned frag_budget)
+{
+	struct dp_frag_out out[DP_FRAG_MAX];
+	unsigned n, sent = 0;
+
+	w->aged_ms = w->now_ms;
+	dp_flow_age(w->flows, w->now_ms, flow_budget);
+	do {
+		n = dp_frag_expire(w->frags, w->now_ms, frag_budget, out, DP_FRAG_MAX);
+		frags_out(w, out, n, w->snap->frag_incomplete_drop);
+		sent += n;
+	} while (n > 0 && frag_budget == UINT_MAX);
+	bool released = w->holdq_head != w->holdq_tail && hold_expire(w);
+	return sent > 0 || released;
+}
+
 static __attribute__((noinline)) void
 clock_leap(struct dp_worker *w)
 {
-	struct dp_frag_out out[DP_FRAG_MAX];
-	unsigned n;
-
 	w->now_us += (uint64_t)CLOCK_LEAP_MS * 1000u;
 	w->now_ms += CLOCK_LEAP_MS;
-	dp_flow_age(w->flows, w->now_ms, UINT_MAX);
-	while ((n = dp_frag_expire(w->frags, w->now_ms, UINT_MAX, out, DP_FRAG_MAX)) > 0)
-		frags_out(w, out, n, w->snap->frag_incomplete_drop);
-	if (w->holdq_head != w->holdq_tail)
-		hold_expire(w);
-	w->aged_ms = w->now_ms;
+	expire(w, UINT_MAX, UINT_MAX);
 }
 
 /*
@@ -1039,7 +1053,7 @@ fragment(struct dp_worker *w, struct dp_pkt *pk, struct rte_mbuf *m, unsigned po
 	}
 }
 
-/* What pass one found a frame to be. */
+/* What the decoder found a frame to be. */
 enum kind { K_FORWARD, K_DROP, K_FRAG, K_FLOW };
 
 /*
@@ -1335,19 +1349,10 @@ dp_worker_poll(struct dp_worker *w, const struct dp_snapshot *snap)
 void
 dp_worker_age(struct dp_worker *w, const struct dp_snapshot *snap)
 {
-	struct dp_frag_out out[DP_FRAG_MAX];
-	unsigned n;
-
 	if (!snap->track || w->now_ms == w->aged_ms)
 		return; /* timeouts are in milliseconds: nothing new to expire */
-	w->aged_ms = w->now_ms;
 	w->snap = snap;
-	dp_flow_age(w->flows, w->now_ms, snap->age_budget);
-	n = dp_frag_expire(w->frags, w->now_ms, FRAG_AGE_BUDGET, out, DP_FRAG_MAX);
-	if (n > 0)
-		frags_out(w, out, n, snap->frag_incomplete_drop);
-	bool released = w->holdq_head != w->holdq_tail && hold_expire(w);
-	if (n > 0 || released)
+	if (expire(w, snap->age_budget, FRAG_AGE_BUDGET))
 		dp_worker_flush(w, snap);
 }
 
