@@ -27,7 +27,7 @@ LDLIBS   += $(PKG_LIBS) -lm -lpthread $(SAN_LDFLAGS)
 
 LIB_SRCS := $(wildcard config/*.c board/*.c dataplane/*.c) $(filter-out fw/main.c,$(wildcard fw/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
-UNIT_SRCS := $(wildcard tests/unit/*.c) tests/support/support.c tests/gen/pkt.c
+UNIT_SRCS := $(wildcard tests/unit/*.c) tests/support/support.c tests/gen/pkt.c tests/gen/collide.c
 INTEG_SRCS := $(wildcard tests/integration/*.c) tests/support/support.c
 
 BIN      := $(BUILD)/bridgeward
@@ -54,7 +54,7 @@ $(BIN): $(BUILD)/obj/fw/main.o $(BUILD)/libbw.a
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(GEN): $(BUILD)/obj/tests/gen/bwgen.o $(BUILD)/obj/tests/gen/pkt.o \
-	$(BUILD)/obj/tests/gen/apps.o $(BUILD)/obj/tests/gen/proto.o
+	$(BUILD)/obj/tests/gen/apps.o $(BUILD)/obj/tests/gen/proto.o $(BUILD)/obj/tests/gen/collide.o
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

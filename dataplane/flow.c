@@ -7,13 +7,12 @@
  * flow tracking added to every frame. This table has one writer and one reader (the
  * worker), one key length, and every position is ours: a bucket holds the position + 1 of
  * its chain's first slot; a slot (one cache line) holds the key, its hash and the next
- * position of the chain. With at least twice as many buckets as entries, a chain averages
+ * position of the chain. The hash is keyed with a random seed per table (flow.h says why). With at least twice as many buckets as entries, a chain averages
  * at most half an entry when the table is full, and an insert never fails while a position
  * is free (no displacement search, no extendable buckets). flows[position] is the entry.
  *
- * A crafted set of keys can share a bucket (the CRC is linear, so can rte_hash's buckets:
- * the same attack filled its extendable buckets): a chain's length is at most the table's
- * capacity, and every flow in it was sent by the attacker and is evicted as any other.
+ * Keys that share a bucket anyway (chance, or an attacker who learnt the seed) make a chain
+ * at most the table's capacity long, whose flows are evicted as any others.
  *
  * LRU lists: doubly linked through lru_prev/lru_next (position + 1, 0 = none), one per
  * timeout class. An entry is moved to the tail when its class changes, or when its own
@@ -24,8 +23,10 @@
 #include "flow.h"
 
 #include <string.h>
+#include <sys/random.h>
 
 #include <rte_errno.h>
+#include <rte_random.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
 
@@ -87,6 +88,12 @@ dp_flow_table_create(const char *name, uint32_t capacity, int socket,
 		dp_flow_table_free(ft);
 		rte_errno = ENOMEM;
 		return NULL;
+	}
+	/* the hash's seed (flow.h): from the kernel's entropy, never seen on the wire */
+	if (getrandom(&ft->hot.seed, sizeof(ft->hot.seed), 0) != (ssize_t)sizeof(ft->hot.seed)) {
+		for (unsigned i = 0; i < RTE_DIM(ft->hot.seed.a); i++)
+			ft->hot.seed.a[i] = rte_rand();
+		ft->hot.seed.b = rte_rand();
 	}
 	/* the free list in position order: a new table hands out positions 0, 1, 2... */
 	for (uint32_t i = 0; i < capacity; i++)

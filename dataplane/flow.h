@@ -28,10 +28,6 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
-#include <rte_hash_crc.h>
-#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
 
 #include "decode.h"
 
@@ -147,23 +143,53 @@ uint64_t dp_flow_table_bytes(uint32_t capacity);
 
 /*
  * Build the canonical key of a decoded packet; *side = 0 when the packet's source is key
- * side 0. Returns the hash signature.
+ * side 0. Returns the key's hash under the table's seed (dp_flow_seed_of).
  *
  * The key is built in six 64-bit words held in registers, stored once each, and hashed from
  * the registers: building it field by field and then hashing it from memory made every
- * 8-byte CRC load wait for several narrower stores to retire (a failed store-to-load
- * forward costs more than the whole hash). The words are the key's bytes in memory order,
- * so the hash equals rte_hash_crc(key, 48, 0) (a test holds it to that).
- * Inline: it runs for every frame, in the worker's burst loop.
+ * 8-byte load wait for several narrower stores to retire (a failed store-to-load forward
+ * costs more than the whole hash). Inline: it runs for every run of frames of a flow.
+ *
+ * The hash is keyed and universal, not a CRC: a CRC is linear, so whoever sends the
+ * traffic can pick tuples that share one CRC whatever its seed (48 bits of source address
+ * and port, 32 bits of CRC: 65,536 tuples per CRC value), and every one of them would land
+ * in one chain that each of their packets walks. Pair-multiply-shift (M. Thorup, "High
+ * Speed Hashing for Integers and Strings", 2015, after Black et al.'s NH): the key as
+ * twelve 32-bit words x, a random 64-bit seed a[12] and b, h = (b + sum over pairs of
+ * (a[2i] + x[2i+1]) * (a[2i+1] + x[2i])) mod 2^64, the top 32 bits kept. For two distinct
+ * keys and a seed the sender does not know, any bits of h collide with the chance of random
+ * ones (strongly universal for 32-bit words and 32 bits kept): a crafted set of tuples
+ * spreads over the buckets as random ones would.
  */
-static inline uint32_t
-dp_flow_crc_word(uint64_t w, uint32_t h)
+struct dp_flow_seed {
+	uint64_t a[12];
+	uint64_t b;
+};
+
+/* One 64-bit word of the key: its two 32-bit halves, paired with a[2i] and a[2i + 1]. */
+static inline uint64_t
+dp_flow_pair(uint64_t w, const uint64_t *a)
 {
-#if defined(RTE_ARCH_X86) && defined(__SSE4_2__)
-	return (uint32_t)_mm_crc32_u64(h, w); /* what rte_hash_crc_8byte does on this CPU */
-#else
-	return rte_hash_crc_8byte(w, h);
-#endif
+	return (a[0] + (w >> 32)) * (a[1] + (w & 0xffffffffu));
+}
+
+static inline uint32_t
+dp_flow_hash_words(const struct dp_flow_seed *sd, uint64_t w0, uint64_t w1, uint64_t w2,
+		   uint64_t w3, uint64_t w4, uint64_t w5)
+{
+	uint64_t h = sd->b + dp_flow_pair(w0, &sd->a[0]) + dp_flow_pair(w1, &sd->a[2]) +
+		     dp_flow_pair(w2, &sd->a[4]) + dp_flow_pair(w3, &sd->a[6]) +
+		     dp_flow_pair(w4, &sd->a[8]) + dp_flow_pair(w5, &sd->a[10]);
+	return (uint32_t)(h >> 32);
+}
+
+/* The hash of a key in memory (what dp_flow_key_make returns for the key it builds). */
+static inline uint32_t
+dp_flow_hash(const struct dp_flow_seed *sd, const struct dp_flow_key *k)
+{
+	uint64_t w[6];
+	memcpy(w, k, sizeof(w));
+	return dp_flow_hash_words(sd, w[0], w[1], w[2], w[3], w[4], w[5]);
 }
 
 static inline int
@@ -178,7 +204,8 @@ dp_flow_addr_cmp6(const uint64_t a[2], const uint64_t b[2])
 }
 
 static inline uint32_t
-dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *k, unsigned *side)
+dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, const struct dp_flow_seed *sd,
+		 struct dp_flow_key *k, unsigned *side)
 {
 	uint64_t a0, a1 = 0, b0, b1 = 0;
 	uint32_t ports = pk->ports;
@@ -218,12 +245,7 @@ dp_flow_key_make(const struct dp_pkt *pk, uint16_t segment, struct dp_flow_key *
 	memcpy(o + 32, &w4, 8);
 	memcpy(o + 40, &w5, 8);
 	*side = s;
-	uint32_t h = dp_flow_crc_word(a0, 0);
-	h = dp_flow_crc_word(a1, h);
-	h = dp_flow_crc_word(b0, h);
-	h = dp_flow_crc_word(b1, h);
-	h = dp_flow_crc_word(w4, h);
-	return dp_flow_crc_word(w5, h);
+	return dp_flow_hash_words(sd, a0, a1, b0, b1, w4, w5);
 }
 
 _Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "the key words are little-endian");
@@ -258,12 +280,27 @@ struct dp_flow_table_hot {
 	const uint32_t *bucket;     /* position + 1 of each chain's first slot, 0 = empty */
 	uint32_t mask;              /* buckets - 1 */
 	uint64_t generation;        /* removals so far */
+	struct dp_flow_seed seed;   /* random, drawn when the table is made */
 };
 
 static inline const struct dp_flow_table_hot *
 dp_flow_hot(const struct dp_flow_table *t)
 {
 	return (const struct dp_flow_table_hot *)(const void *)t;
+}
+
+/* The seed dp_flow_key_make hashes keys of this table with. */
+static inline const struct dp_flow_seed *
+dp_flow_seed_of(const struct dp_flow_table *t)
+{
+	return &dp_flow_hot(t)->seed;
+}
+
+/* The bucket a hash selects (tests look at how keys spread). */
+static inline uint32_t
+dp_flow_bucket_of(const struct dp_flow_table *t, uint32_t sig)
+{
+	return sig & dp_flow_hot(t)->mask;
 }
 
 /* Changes whenever a flow is removed (expiry, eviction, flush). */

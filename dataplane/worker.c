@@ -985,7 +985,8 @@ flow_stage(struct dp_worker *w, const struct dp_pkt *pk, unsigned port, uint32_t
 {
 	struct dp_flow_key key;
 	unsigned side;
-	uint32_t sig = dp_flow_key_make(pk, w->sh->ports[port].segment, &key, &side);
+	uint32_t sig = dp_flow_key_make(pk, w->sh->ports[port].segment, dp_flow_seed_of(w->flows),
+					&key, &side);
 
 	return flow_stage_keyed(w, pk, port, npkts, bytes, &key, sig, side, NULL);
 }
@@ -1214,6 +1215,7 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 	bool open = false; /* r holds a run, ending at the frame before this one */
 	unsigned nk = 0;
 	uint16_t segment = w->sh->ports[port].segment;
+	const struct dp_flow_seed *seed = dp_flow_seed_of(w->flows);
 	/* the open run's IPv4 tuple as read (see above) and its key side */
 	uint64_t prev_addrs = 0, prev_rest = UINT64_MAX;
 	uint32_t prev_ports = 0;
@@ -1248,7 +1250,7 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 				}
 			}
 			struct dp_flow_key *k = &keys[nk & 1];
-			uint32_t sig = dp_flow_key_make(p, segment, k, &s);
+			uint32_t sig = dp_flow_key_make(p, segment, seed, k, &s);
 			prev_addrs = addrs;
 			prev_ports = p->ports;
 			prev_rest = rest;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "apps.h"
+#include "collide.h"
 #include "pkt.h"
 
 #define T0 1767225600000000ull /* 2026-01-01T00:00:00Z */
@@ -710,6 +711,40 @@ scenario_synflood(const char *out, unsigned n)
 	return 0;
 }
 
+/*
+ * n UDP datagrams, each a new flow, from tuples whose flow keys all share one CRC32C
+ * (collide.h): a hash-flooding attack on a CRC-hashed flow table. 198.18.x.y -> 198.19.255.1.
+ */
+static int
+scenario_collide(const char *out, unsigned n)
+{
+	static struct gen_tuple tu[65536];
+	struct gen_writer *w = gen_writer_open_ordered(out);
+	uint8_t b[GEN_MAX_FRAME];
+	struct gen_pkt p = { 0 };
+	unsigned nt = gen_crc_collisions(tu, n < 65536 ? n : 65536);
+
+	if (w == NULL || nt == 0)
+		return 1;
+	p.l2 = l2_plain();
+	p.l3 = 4;
+	p.dst = gen_ip4(198, 19, 255, 1);
+	p.proto = 17;
+	p.pad_to = 60;
+	for (unsigned i = 0; i < n; i++) {
+		const struct gen_tuple *t = &tu[i % nt];
+		p.src = gen_ip4(198, 18, (uint8_t)(t->src_low >> 8), (uint8_t)t->src_low);
+		p.sport = t->sport;
+		p.dport = t->dport;
+		gen_write(w, T0 + i, b, gen_build(b, &p));
+	}
+	if (gen_writer_close(w) != 0)
+		return 1;
+	fprintf(stderr, "bwgen: wrote %u datagrams of %u tuples sharing one CRC32C to %s\n", n, nt,
+		out);
+	return 0;
+}
+
 /* n complete TCP sessions without data: handshake and FIN teardown, six frames each. */
 static int
 scenario_handshakes(const char *out, unsigned n)
@@ -797,6 +832,7 @@ usage(void)
 			"       bwgen quic-stale OUT.pcap\n"
 			"       bwgen evasion IN.pcap EXPECTED.pcap\n"
 			"       bwgen synflood OUT.pcap [--frames N]\n"
+			"       bwgen collide OUT.pcap [--frames N]   (tuples sharing one CRC32C)\n"
 			"       bwgen handshakes OUT.pcap [--frames N]   (N sessions)\n"
 			"       bwgen uploads OUT.pcap\n");
 }
@@ -835,6 +871,8 @@ main(int argc, char **argv)
 		return scenario_synflood(argv[2], frames);
 	if (strcmp(argv[1], "handshakes") == 0)
 		return scenario_handshakes(argv[2], frames);
+	if (strcmp(argv[1], "collide") == 0)
+		return scenario_collide(argv[2], frames);
 	if (strcmp(argv[1], "uploads") == 0)
 		return scenario_uploads(argv[2]);
 	usage();

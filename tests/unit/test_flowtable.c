@@ -4,7 +4,8 @@
  * each, as a crafted set of tuples would get) are all found, each in its own entry; an
  * ended flow leaves the chain without taking its neighbours along, and its entry is the
  * next one handed out; a full table takes the oldest half-open flow's entry and still finds
- * every other key. The table needs the EAL (rte_zmalloc): each test, its own process,
+ * every other key; tuples crafted to share one CRC32 spread over the buckets as random ones
+ * would (the table's hash is keyed). The table needs the EAL (rte_zmalloc): each test, its own process,
  * starts it without hugepages.
  */
 #include <criterion/criterion.h>
@@ -15,7 +16,10 @@
 #include <rte_eal.h>
 #include <rte_memory.h>
 
+#include <rte_hash_crc.h>
+
 #include "../../dataplane/flow.h"
+#include "../gen/collide.h"
 
 #define CAP 16
 
@@ -178,4 +182,43 @@ Test(flowtable, a_full_table_gives_the_oldest_half_open_entry_to_a_new_key, .ini
 	cr_assert_eq(dp_flow_counters(t)->in_use, 0);
 	for (unsigned i = 0; i <= CAP; i++)
 		cr_assert_null(find(i));
+}
+
+/*
+ * A hash-flooding attack: 4,096 tuples whose keys share one CRC32C (a CRC-hashed table puts
+ * them all in one chain, and every packet of theirs walks it). Under the table's keyed hash
+ * they spread as random keys do (4,096 random keys in 8,192 buckets put 12 or more in one
+ * bucket about once in 10^8 tries).
+ */
+Test(flowtable, tuples_sharing_a_crc_spread_over_the_buckets, .init = setup, .fini = teardown)
+{
+	enum { N = 4096 };
+	static struct gen_tuple tu[N];
+	static uint16_t load[2 * N];
+	struct dp_flow_table *big;
+	struct dp_flow_timeouts to = { .ms = { 1000, 1000, 1000, 1000, 1000, 1000 },
+				       .evict_idle_ms = 1000 };
+
+	cr_assert_eq(gen_crc_collisions(tu, N), N, "fewer than 4096 colliding tuples");
+	struct dp_flow_key k0 = gen_collide_key(tu[0].src_low, tu[0].sport, tu[0].dport);
+	uint32_t crc = rte_hash_crc(&k0, sizeof(k0), 0);
+	big = dp_flow_table_create("tftbig", N, SOCKET_ID_ANY, &to, on_end, NULL);
+	cr_assert_not_null(big);
+	unsigned most = 0;
+	for (unsigned i = 0; i < N; i++) {
+		struct dp_flow_key k = gen_collide_key(tu[i].src_low, tu[i].sport, tu[i].dport);
+		cr_assert_eq(rte_hash_crc(&k, sizeof(k), 0), crc, "tuple %u does not share the CRC",
+			     i);
+		uint32_t sig = dp_flow_hash(dp_flow_seed_of(big), &k);
+		uint32_t b = dp_flow_bucket_of(big, sig);
+		cr_assert_lt(b, 2 * N);
+		if (++load[b] > most)
+			most = load[b];
+		bool created;
+		cr_assert_not_null(dp_flow_get(big, &k, sig, 0, 0, &created));
+		cr_assert(created, "tuple %u is another's flow", i);
+	}
+	cr_assert_leq(most, 11, "%u of the crafted keys share one bucket", most);
+	cr_assert_eq(dp_flow_counters(big)->in_use, N);
+	dp_flow_table_free(big);
 }
