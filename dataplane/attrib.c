@@ -12,7 +12,7 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
+#include "khash.h"
 #include <rte_malloc.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
@@ -28,6 +28,7 @@ struct key {
 	uint8_t pad[4];
 };
 _Static_assert(sizeof(struct key) == 40, "key layout");
+_Static_assert(sizeof(struct key) <= DP_KHASH_MAX_LEN, "the hash's seed covers the key");
 
 struct dp_attrib {
 	struct rte_hash *h;
@@ -53,7 +54,7 @@ dp_attrib_create(const char *name, uint32_t capacity, uint32_t ring_size, int so
 		.name = n,
 		.entries = rte_align32pow2(capacity) + 1, /* half-full buckets, see flow.c */
 		.key_len = sizeof(struct key),
-		.hash_func = rte_hash_crc,
+		.hash_func = dp_khash, /* keyed: khash.h */
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};

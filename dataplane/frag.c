@@ -12,10 +12,11 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
+#include "khash.h"
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+/* hashed by dp_khash: a sender picks its addresses and ids (khash.h) */
 struct frag_key {
 	uint8_t src[16], dst[16];
 	uint32_t id;
@@ -26,6 +27,7 @@ struct frag_key {
 	uint8_t pad[4];
 };
 _Static_assert(sizeof(struct frag_key) == 48, "48-byte keys compare fastest");
+_Static_assert(sizeof(struct frag_key) <= DP_KHASH_MAX_LEN, "the hash's seed covers the key");
 
 struct dgram {
 	uint32_t first_ms;
@@ -76,7 +78,7 @@ dp_frag_create(const char *name, const struct dp_frag_cfg *cfg, int socket)
 		.name = name,
 		.entries = cfg->datagrams,
 		.key_len = sizeof(struct frag_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = dp_khash,
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
@@ -286,7 +288,7 @@ dp_frag_add(struct dp_frag_table *t, const struct dp_pkt *pk, uint16_t segment, 
 		return DP_FRAG_INVALID;
 	}
 	make_key(pk, segment, &k);
-	uint32_t sig = rte_hash_crc(&k, sizeof(k), 0);
+	uint32_t sig = rte_hash_hash(t->h, &k);
 	int32_t pos = rte_hash_lookup_with_hash(t->h, &k, sig);
 	struct dgram *g;
 

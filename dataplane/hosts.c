@@ -5,13 +5,14 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_jhash.h>
+#include "khash.h"
 #include <rte_malloc.h>
 
 struct dp_host_key {
 	uint8_t addr[16];
 	uint32_t family;
 };
+_Static_assert(sizeof(struct dp_host_key) <= DP_KHASH_MAX_LEN, "the hash's seed covers the key");
 
 #define PRUNE_BATCH 1024 /* removals waiting for one grace period */
 
@@ -35,7 +36,7 @@ dp_hosts_create(const char *name, uint32_t capacity, int socket)
 		.name = name,
 		.entries = capacity,
 		.key_len = sizeof(struct dp_host_key),
-		.hash_func = rte_jhash,
+		.hash_func = dp_khash, /* keyed: khash.h */
 		.socket_id = socket,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD,
@@ -175,7 +176,7 @@ window_count(uint64_t *start, uint32_t *count, uint64_t *bits, uint64_t key, uin
 			__atomic_store_n(&bits[i], 0, __ATOMIC_RELAXED);
 		__atomic_store_n(count, 0, __ATOMIC_RELEASE);
 	}
-	uint32_t b = (uint32_t)(rte_jhash(&key, sizeof(key), 0x9e3779b9) % DP_HOST_BITS);
+	uint32_t b = (uint32_t)(dp_khash(&key, sizeof(key), 0) % DP_HOST_BITS);
 	uint64_t bit = 1ull << (b % 64);
 	uint64_t old = __atomic_fetch_or(&bits[b / 64], bit, __ATOMIC_RELAXED);
 	uint32_t n = __atomic_load_n(count, __ATOMIC_RELAXED);

@@ -42,7 +42,7 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 $(FUZZ_DIR)/fuzz_decode: tests/fuzz/fuzz_decode.c dataplane/decode.c dataplane/decode.h
 $(FUZZ_DIR)/fuzz_stream: tests/fuzz/fuzz_stream.c dataplane/stream.c dataplane/stream.h
 $(FUZZ_DIR)/fuzz_frag: tests/fuzz/fuzz_frag.c dataplane/frag.c dataplane/decode.c \
-		       dataplane/frag.h dataplane/decode.h
+		       dataplane/khash.c dataplane/frag.h dataplane/decode.h dataplane/khash.h
 $(FUZZ_DIR)/fuzz_frag: FUZZ_LIBS = $(PKG_LIBS)
 $(FUZZ_DIR)/fuzz_quic: tests/fuzz/fuzz_quic.c dataplane/quic.c dataplane/tls.c \
 		       dataplane/quic.h dataplane/tls.h
