@@ -12,10 +12,11 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include "khash.h"
 #include <rte_malloc.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+
+#include "khash.h"
 
 #define MAX_PEERS 16
 

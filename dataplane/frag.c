@@ -12,9 +12,10 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include "khash.h"
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+
+#include "khash.h"
 
 /* hashed by dp_khash: a sender picks its addresses and ids (khash.h) */
 struct frag_key {

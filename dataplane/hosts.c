@@ -5,8 +5,9 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include "khash.h"
 #include <rte_malloc.h>
+
+#include "khash.h"
 
 struct dp_host_key {
 	uint8_t addr[16];
@@ -32,9 +33,12 @@ struct dp_hosts {
 struct dp_hosts *
 dp_hosts_create(const char *name, uint32_t capacity, int socket)
 {
+	/* Twice the slots in buckets (at most half full): with a keyed hash, which keys meet in
+	 * a bucket changes from run to run, and a full cuckoo table refuses some inserts before
+	 * its last slot is taken. capacity is held by the count instead (dp_hosts_get). */
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = capacity,
+		.entries = rte_align32pow2(capacity) * 2,
 		.key_len = sizeof(struct dp_host_key),
 		.hash_func = dp_khash, /* keyed: khash.h */
 		.socket_id = socket,
@@ -80,7 +84,10 @@ dp_hosts_get(struct dp_hosts *t, unsigned family, const uint8_t *addr, bool crea
 	hash_sig_t sig = rte_hash_hash(t->h, &k);
 	int32_t pos = rte_hash_lookup_with_hash(t->h, &k, sig);
 	if (pos < 0 && create) {
-		pos = rte_hash_add_key_with_hash(t->h, &k, sig);
+		/* workers adding at once may pass the count together: a few over capacity, which
+		 * the doubled slots hold */
+		if (dp_hosts_count(t) < t->capacity)
+			pos = rte_hash_add_key_with_hash(t->h, &k, sig);
 		if (pos < 0)
 			__atomic_fetch_add(&t->full, 1, __ATOMIC_RELAXED);
 	}

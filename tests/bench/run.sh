@@ -8,8 +8,9 @@
 #   2. tracking cost on the same mix (identification off): plain bridge / decoding bridge
 #      (flow.track = false: every frame decoded and checked) / flows only / + TCP reassembly
 #      / + retention
-#   3. new flows per second on one worker: a SYN flood and complete handshakes, each frame a
-#      flow the table has not seen (the table is smaller than the capture's flows)
+#   3. new flows per second on one worker: a SYN flood, complete handshakes, and a hash flood
+#      (UDP tuples crafted to share one CRC32C, bwgen collide), each frame a flow the table
+#      has not seen (the table is smaller than the capture's flows)
 #   4. memory per flow (flowmem)
 #   5. full inspection (the shipped configuration: identification on) on the mix, one worker,
 #      against testpmd io forwarding on the same devices and against ndpiReader on the same
@@ -68,8 +69,10 @@ pm=$(med "${p[@]}") am=$(med "${a[@]}") bm=$(med "${b[@]}") cm=$(med "${c[@]}") 
 echo "== 3. new flows per second"
 "$build/bwgen" synflood "$bench/syn.pcap" --frames 200000 2>/dev/null
 "$build/bwgen" handshakes "$bench/hs.pcap" --frames 40000 2>/dev/null
+"$build/bwgen" collide "$bench/collide.pcap" --frames 65536 2>/dev/null
 syn_board=$(loop_board "$bench/syn.pcap" 262144 syn)
 hs_board=$(loop_board "$bench/hs.pcap" 262144 hs)
+col_board=$(loop_board "$bench/collide.pcap" 262144 collide)
 syn_cfg=$(variant syn64k -e 's/entries = 131072/entries = 65536/' -e "$noid")
 syn_id=$(variant syn64kid -e 's/entries = 131072/entries = 65536/')
 hs_cfg=$(variant hs16k -e 's/entries = 131072/entries = 16384/' -e "$noid")
@@ -80,8 +83,11 @@ syn_idr=$(run_bridgeward "$secs" "$syn_board" "$syn_id")
 hs_off=$(run_bridgeward "$secs" "$hs_board" "$plain")
 hs_on=$(run_bridgeward "$secs" "$hs_board" "$hs_cfg")
 hs_hwm=$(summary_value high_water) hs_cap=$(summary_value capacity)
+col_off=$(run_bridgeward "$secs" "$col_board" "$plain")
+col_on=$(run_bridgeward "$secs" "$col_board" "$hs_cfg")
 echo "  SYN flood: $syn_on new flows/s (plain bridge on the same frames: $syn_off pps); table high water $syn_hwm of $syn_cap, $syn_ev evicted; with identification on: $syn_idr new flows/s"
 echo "  handshakes: $hs_on frames/s = $((hs_on / 6)) sessions/s (plain bridge: $hs_off pps); table high water $hs_hwm of $hs_cap"
+echo "  hash flood (65,536 UDP tuples sharing one CRC32C, 16,384 entries): $col_on new flows/s (plain bridge: $col_off pps)"
 
 echo "== 4. memory per flow"
 mem=$("$build/bench/flowmem" --no-huge -m 1024 --no-pci --file-prefix bwbench-fm -l 0 \
@@ -117,6 +123,7 @@ echo "== 6. attribution cache design"
 	printf '| SYN flood: new flows/s | %.0f | %.0f | %s |\n' "$syn_off" "$syn_on" "$(ratio "$syn_on" "$syn_off")"
 	printf '| SYN flood: new flows/s, identification on | %.0f | %.0f | %s |\n' "$syn_off" "$syn_idr" "$(ratio "$syn_idr" "$syn_off")"
 	printf '| handshake + teardown frames/s (6 per session) | %.0f | %.0f | %s |\n' "$hs_off" "$hs_on" "$(ratio "$hs_on" "$hs_off")"
+	printf '| hash flood: new flows/s (tuples sharing one CRC32C) | %.0f | %.0f | %s |\n' "$col_off" "$col_on" "$(ratio "$col_on" "$col_off")"
 	printf '| full inspection vs testpmd io | %.0f | %.0f | %s |\n' "$tp5m" "$bw5m" "$(ratio "$bw5m" "$tp5m")"
 	printf '| full inspection vs ndpiReader (same capture) | %.0f | %.0f | %s |\n' "$nd5m" "$bw5m" "$(ratio "$bw5m" "$nd5m")"
 	echo
