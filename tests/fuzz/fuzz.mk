@@ -8,6 +8,8 @@
 # fuzz_stream  dataplane/stream.c: one TCP direction against a reference model
 # fuzz_frag    dataplane/frag.c (+ decode.c, DPDK mbufs): fragments against a model of
 #              the table; the mbuf pool must be whole after every input
+# fuzz_flow    dataplane/flow.c (DPDK memory): creates, packets, aging and flushes against
+#              a model of the table's chains, free list and LRU order
 # fuzz_quic    dataplane/quic.c (+ tls.c, libcrypto): raw datagrams, and fuzzed plaintext
 #              sealed as client Initials (v1, v2, drafts) so the frame walker, CRYPTO
 #              reassembly and the ClientHello parser see it
@@ -30,8 +32,8 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS   ?= -timeout=25
 FUZZ_DEFS    ?=
 FUZZ_DIR     := $(BUILD)/fuzz
-FUZZ_NAMES   := fuzz_decode fuzz_stream fuzz_frag fuzz_quic fuzz_tls fuzz_dns fuzz_http \
-		fuzz_stun fuzz_shapes
+FUZZ_NAMES   := fuzz_decode fuzz_stream fuzz_frag fuzz_flow fuzz_quic fuzz_tls fuzz_dns \
+		fuzz_http fuzz_stun fuzz_shapes
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_DIR)/%)
 FUZZ_SEEDED  := $(FUZZ_NAMES:%=$(FUZZ_DIR)/corpus/%/.seeded)
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -44,6 +46,8 @@ $(FUZZ_DIR)/fuzz_stream: tests/fuzz/fuzz_stream.c dataplane/stream.c dataplane/s
 $(FUZZ_DIR)/fuzz_frag: tests/fuzz/fuzz_frag.c dataplane/frag.c dataplane/decode.c \
 		       dataplane/khash.c dataplane/frag.h dataplane/decode.h dataplane/khash.h
 $(FUZZ_DIR)/fuzz_frag: FUZZ_LIBS = $(PKG_LIBS)
+$(FUZZ_DIR)/fuzz_flow: tests/fuzz/fuzz_flow.c dataplane/flow.c dataplane/flow.h dataplane/decode.h
+$(FUZZ_DIR)/fuzz_flow: FUZZ_LIBS = $(PKG_LIBS)
 $(FUZZ_DIR)/fuzz_quic: tests/fuzz/fuzz_quic.c dataplane/quic.c dataplane/tls.c \
 		       dataplane/quic.h dataplane/tls.h
 $(FUZZ_DIR)/fuzz_quic: FUZZ_LIBS = $(PKG_LIBS)
@@ -95,6 +99,10 @@ FUZZ_SEEDS_fuzz_frag := \
   000003e800000000000714e9003500280000000000000000000000000000000100002490000000030000249000000003000024900000000300002490000000030000249000000003000024900000000300002490000000220000000f0100 \
   000003e800000000000714e900350028000000000000000000000000000007010000249000000703000024900000070300002490000007030000249000000703000024900000070300002490000007030000249000000722000000070100 \
   000003e800005555550714e9003500280000000000000000000000000000000100000008030001010000000803000201000000080300030100000008030004010000000803000501000000080300000100020008030001010002000803000201000200080300030100020008030004010002000803000501000200080300000100040008030001010004000803000201000400080300030100040008030004010004000803000501000400080300
+FUZZ_SEEDS_fuzz_flow := \
+  ffffff00000000000000000000000000000000000010011002100310041005100610071008100910428043808fff0a10cf00 \
+  0000040000102030405060708090a0b0c0d0e0f000100110021003100410051006100710081009104020412042204320442045204620472081088fff1b010c018f80 \
+  7fffffff00254a6f94b9de03284d7297bce1062b00010101020103010401050106010701080109010a010b010c010d010e010f01cf0000010101020103010401050106010701080109010a010b010c010d010e010f0180ff80ff
 FUZZ_SEEDS_fuzz_quic := \
   11006903406419010201040708090600405a010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578616d706c652e636f6dff01000100000a00080006001d0017001800100007009e06405a4097000504616c706e000500050100000000003300260024001d00209370b2c9caa47fbabaf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b0003020304000d0010000e0403050306030203080408050806002d00020101001c00024001003900320408ffffffffffffffff05048000ffff07048000ffff0801100104800075300901100f088394c8f03e51570806048000ffff1c00
 
