@@ -67,7 +67,7 @@ $(FUZZ_DIR)/.flags: fuzz-flags-check
 .PHONY: fuzz-flags-check
 fuzz-flags-check:
 
-$(FUZZ_BINS): tests/fuzz/fuzz.mk $(FUZZ_DIR)/.flags
+$(FUZZ_BINS): tests/fuzz/fuzz.mk tests/fuzz/check.h $(FUZZ_DIR)/.flags
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) $(PKG_CFLAGS) -o $@ $(filter %.c,$^) $(FUZZ_LIBS)

@@ -16,17 +16,9 @@
 #include <string.h>
 
 #include "../../dataplane/decode.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "fuzz_decode: %s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                              \
-			abort();                                                            \
-		}                                                                           \
-	} while (0)
 
 /* p (n bytes) lies inside [f, f + len) */
 static int

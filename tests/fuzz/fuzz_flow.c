@@ -37,18 +37,10 @@
 
 #include "../../dataplane/decode.h"
 #include "../../dataplane/flow.h"
+#include "check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                          \
-	do {                                                                              \
-		if (!(c)) {                                                               \
-			fprintf(stderr, "fuzz_flow: %s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                            \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
 
 #define CAP        8u
 #define NKEYS      16u

@@ -52,18 +52,10 @@
 
 #include "../../dataplane/decode.h"
 #include "../../dataplane/frag.h"
+#include "check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                          \
-	do {                                                                              \
-		if (!(c)) {                                                               \
-			fprintf(stderr, "fuzz_frag: %s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                            \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
 
 #define POOL_N      255u
 #define DATA_ROOM   10240u

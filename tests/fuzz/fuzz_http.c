@@ -21,17 +21,9 @@
 #include <string.h>
 
 #include "../../dataplane/http.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                          \
-	do {                                                                              \
-		if (!(c)) {                                                               \
-			fprintf(stderr, "fuzz_http: %s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                            \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
 
 #define HEAD_MAX 8192
 

@@ -35,17 +35,9 @@
 #include <openssl/hmac.h>
 
 #include "../../dataplane/quic.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                          \
-	do {                                                                              \
-		if (!(c)) {                                                               \
-			fprintf(stderr, "fuzz_quic: %s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                            \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
 
 #define PIECE_MAX 16000 /* fits a 2-byte length varint */
 #define DGRAM_MAX (8 * (PIECE_MAX + 64))

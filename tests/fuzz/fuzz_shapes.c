@@ -23,17 +23,9 @@
 #include <string.h>
 
 #include "../../dataplane/shapes.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "fuzz_shapes: %s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                              \
-			abort();                                                            \
-		}                                                                           \
-	} while (0)
 
 static uint16_t
 rd16(const uint8_t *p)

@@ -52,17 +52,9 @@
 #include <string.h>
 
 #include "../../dataplane/stream.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                            \
-	do {                                                                                \
-		if (!(c)) {                                                                 \
-			fprintf(stderr, "fuzz_stream: %s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                              \
-			abort();                                                            \
-		}                                                                           \
-	} while (0)
 
 /* Stream offsets relative to the ISN: segments start in [-32768, 32767] and are at most
  * 1020 bytes long, so every byte that can be held or delivered is in [LO, HI). */

@@ -25,17 +25,9 @@
 #include <string.h>
 
 #include "../../dataplane/stun.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                          \
-	do {                                                                              \
-		if (!(c)) {                                                               \
-			fprintf(stderr, "fuzz_stun: %s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                            \
-			abort();                                                          \
-		}                                                                         \
-	} while (0)
 
 #define COOKIE 0x2112a442u
 

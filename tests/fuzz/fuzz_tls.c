@@ -29,17 +29,9 @@
 #include <string.h>
 
 #include "../../dataplane/tls.h"
+#include "check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "fuzz_tls: %s:%d: check failed: %s\n", __FILE__, __LINE__, \
-				#c);                                                               \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 #define INPUT_MAX 24000
 #define HS_MAX    16384
