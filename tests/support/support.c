@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rte_eal.h>
+
 char *
 ts_tmpdir(const char *tag)
 {
@@ -117,6 +119,18 @@ ts_prefix(const char *tag)
 	static char buf[64];
 	snprintf(buf, sizeof(buf), "bwt-%s-%d", tag, (int)getpid());
 	return buf;
+}
+
+int
+ts_eal(const char *tag, unsigned mem_mb)
+{
+	char prefix[80], mem[16];
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", ts_prefix(tag));
+	snprintf(mem, sizeof(mem), "%u", mem_mb);
+	char *argv[] = { "test",     "--no-huge",           "-m",   mem,
+			 "--no-pci", "--no-shconf",         prefix, "-l",
+			 "0",        "--log-level=*:error", NULL };
+	return rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv);
 }
 
 int

@@ -28,6 +28,11 @@ int ts_run(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 /* A unique EAL file prefix for a test process. */
 const char *ts_prefix(const char *tag);
 
+/* Start DPDK's EAL in a unit test's process: no hugepages (mem_mb MiB of memory), no PCI,
+ * no shared config, lcore 0, a file prefix of tag and the pid, errors only. Returns what
+ * rte_eal_init returns. */
+int ts_eal(const char *tag, unsigned mem_mb);
+
 /* Frames of a capture, in order. */
 struct ts_frame {
 	uint32_t len;

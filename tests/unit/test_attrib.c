@@ -16,16 +16,12 @@
 #include <rte_memory.h>
 
 #include "../../dataplane/attrib.h"
+#include "../support/support.h"
 
 static void
 eal(void)
 {
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=bwa-%d", (int)getpid());
-	char *argv[] = { "test",     "--no-huge",           "-m",   "64",
-			 "--no-pci", "--no-shconf",         prefix, "-l",
-			 "0",        "--log-level=*:error", NULL };
-	cr_assert_geq(rte_eal_init(10, argv), 0);
+	cr_assert_geq(ts_eal("bwa", 64), 0);
 }
 
 #define CAP 8 /* entries of the table of the single-worker tests */

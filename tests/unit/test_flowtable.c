@@ -20,6 +20,7 @@
 
 #include "../../dataplane/flow.h"
 #include "../gen/collide.h"
+#include "../support/support.h"
 
 #define CAP 16
 
@@ -40,12 +41,7 @@ on_end(void *ctx, const struct dp_flow_key *k, struct dp_flow *f, enum dp_flow_e
 static void
 setup(void)
 {
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=bwft-%d", (int)getpid());
-	char *argv[] = { "test",     "--no-huge",           "-m",   "64",
-			 "--no-pci", "--no-shconf",         prefix, "-l",
-			 "0",        "--log-level=*:error", NULL };
-	cr_assert_geq(rte_eal_init(10, argv), 0);
+	cr_assert_geq(ts_eal("bwft", 64), 0);
 	struct dp_flow_timeouts to = { .ms = { 1000, 1000, 1000, 1000, 1000, 1000 },
 				       .evict_idle_ms = 1000 };
 	t = dp_flow_table_create("tft", CAP, SOCKET_ID_ANY, &to, on_end, NULL);

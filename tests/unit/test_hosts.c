@@ -17,6 +17,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "../../dataplane/hosts.h"
+#include "../support/support.h"
 
 #define CAP 64
 #define SEC 1000000ull
@@ -27,12 +28,7 @@ static struct rte_rcu_qsbr *qs;
 static void
 setup(void)
 {
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=bwh-%d", (int)getpid());
-	char *argv[] = { "test",     "--no-huge",           "-m",   "64",
-			 "--no-pci", "--no-shconf",         prefix, "-l",
-			 "0",        "--log-level=*:error", NULL };
-	cr_assert_geq(rte_eal_init(10, argv), 0);
+	cr_assert_geq(ts_eal("bwh", 64), 0);
 	t = dp_hosts_create("th", CAP, SOCKET_ID_ANY);
 	cr_assert_not_null(t);
 	qs = rte_zmalloc("qs", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);

@@ -20,6 +20,7 @@
 
 #include "../../dataplane/worker.h"
 #include "../gen/pkt.h"
+#include "../support/support.h"
 
 #define POOL 8192
 
@@ -92,13 +93,8 @@ limits(void)
 static void
 start(void)
 {
-	char prefix[64];
 	char err[256];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=bwp-%d", (int)getpid());
-	char *argv[] = { "test",     "--no-huge",           "-m",   "256",
-			 "--no-pci", "--no-shconf",         prefix, "-l",
-			 "0",        "--log-level=*:error", NULL };
-	cr_assert_geq(rte_eal_init(10, argv), 0);
+	cr_assert_geq(ts_eal("bwp", 256), 0);
 	pool = rte_pktmbuf_pool_create("pp", POOL, 0, 0, 10240, SOCKET_ID_ANY);
 	cr_assert_not_null(pool);
 	cr_assert_eq(rte_mbuf_dyn_rx_timestamp_register(&ts_off, &ts_flag), 0);

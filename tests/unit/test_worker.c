@@ -17,6 +17,7 @@
 #include <rte_ring.h>
 
 #include "../../dataplane/worker.h"
+#include "../support/support.h"
 
 #define POOL 1024
 
@@ -58,12 +59,7 @@ start_port(unsigned i, unsigned tx_ring_size)
 static void
 setup_eal(unsigned tx_ring_size)
 {
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "--file-prefix=bwu-%d", (int)getpid());
-	char *argv[] = { "test",     "--no-huge",           "-m",   "128",
-			 "--no-pci", "--no-shconf",         prefix, "-l",
-			 "0",        "--log-level=*:error", NULL };
-	cr_assert_geq(rte_eal_init(10, argv), 0);
+	cr_assert_geq(ts_eal("bwu", 128), 0);
 	pool = rte_pktmbuf_pool_create("p", POOL, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	cr_assert_not_null(pool);
 	memset(&sh, 0, sizeof(sh));
