@@ -23,10 +23,8 @@
 #include "flow.h"
 
 #include <string.h>
-#include <sys/random.h>
 
 #include <rte_errno.h>
-#include <rte_random.h>
 #include <rte_common.h>
 #include <rte_malloc.h>
 
@@ -89,12 +87,8 @@ dp_flow_table_create(const char *name, uint32_t capacity, int socket,
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	/* the hash's seed (flow.h): from the kernel's entropy, never seen on the wire */
-	if (getrandom(&ft->hot.seed, sizeof(ft->hot.seed), 0) != (ssize_t)sizeof(ft->hot.seed)) {
-		for (unsigned i = 0; i < RTE_DIM(ft->hot.seed.a); i++)
-			ft->hot.seed.a[i] = rte_rand();
-		ft->hot.seed.b = rte_rand();
-	}
+	/* the hash's seed (flow.h): random, never seen on the wire */
+	dp_khash_random(&ft->hot.seed, sizeof(ft->hot.seed));
 	/* the free list in position order: a new table hands out positions 0, 1, 2... */
 	for (uint32_t i = 0; i < capacity; i++)
 		ft->hot.slots[i].next = i + 1 < capacity ? i + 2 : 0;

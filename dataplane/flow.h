@@ -30,6 +30,7 @@
 #include <rte_byteorder.h>
 
 #include "decode.h"
+#include "khash.h"
 
 /* 48 bytes: six 64-bit words, built, hashed and compared as words. */
 struct dp_flow_key {
@@ -166,20 +167,13 @@ struct dp_flow_seed {
 	uint64_t b;
 };
 
-/* One 64-bit word of the key: its two 32-bit halves, paired with a[2i] and a[2i + 1]. */
-static inline uint64_t
-dp_flow_pair(uint64_t w, const uint64_t *a)
-{
-	return (a[0] + (w >> 32)) * (a[1] + (w & 0xffffffffu));
-}
-
 static inline uint32_t
 dp_flow_hash_words(const struct dp_flow_seed *sd, uint64_t w0, uint64_t w1, uint64_t w2,
 		   uint64_t w3, uint64_t w4, uint64_t w5)
 {
-	uint64_t h = sd->b + dp_flow_pair(w0, &sd->a[0]) + dp_flow_pair(w1, &sd->a[2]) +
-		     dp_flow_pair(w2, &sd->a[4]) + dp_flow_pair(w3, &sd->a[6]) +
-		     dp_flow_pair(w4, &sd->a[8]) + dp_flow_pair(w5, &sd->a[10]);
+	uint64_t h = sd->b + dp_khash_pair(w0, &sd->a[0]) + dp_khash_pair(w1, &sd->a[2]) +
+		     dp_khash_pair(w2, &sd->a[4]) + dp_khash_pair(w3, &sd->a[6]) +
+		     dp_khash_pair(w4, &sd->a[8]) + dp_khash_pair(w5, &sd->a[10]);
 	return (uint32_t)(h >> 32);
 }
 

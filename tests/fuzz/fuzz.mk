@@ -46,7 +46,8 @@ $(FUZZ_DIR)/fuzz_stream: tests/fuzz/fuzz_stream.c dataplane/stream.c dataplane/s
 $(FUZZ_DIR)/fuzz_frag: tests/fuzz/fuzz_frag.c dataplane/frag.c dataplane/decode.c \
 		       dataplane/khash.c dataplane/frag.h dataplane/decode.h dataplane/khash.h
 $(FUZZ_DIR)/fuzz_frag: FUZZ_LIBS = $(PKG_LIBS)
-$(FUZZ_DIR)/fuzz_flow: tests/fuzz/fuzz_flow.c dataplane/flow.c dataplane/flow.h dataplane/decode.h
+$(FUZZ_DIR)/fuzz_flow: tests/fuzz/fuzz_flow.c dataplane/flow.c dataplane/khash.c \
+		       dataplane/flow.h dataplane/khash.h dataplane/decode.h
 $(FUZZ_DIR)/fuzz_flow: FUZZ_LIBS = $(PKG_LIBS)
 $(FUZZ_DIR)/fuzz_quic: tests/fuzz/fuzz_quic.c dataplane/quic.c dataplane/tls.c \
 		       dataplane/quic.h dataplane/tls.h
