@@ -1123,8 +1123,8 @@ send_or_drop(struct dp_worker *w, unsigned peer, struct rte_mbuf *m, enum verdic
 /*
  * A run's frames one by one, each at its own time, after the held packets whose time ran
  * out: f is the run's flow as looked up (NULL: none). A lookup stays good while no flow is
- * removed (an eviction or expiry could free its entry): after a removal, or once a frame
- * created the flow, the flow is looked up again.
+ * removed (an eviction or expiry could free its entry): after a removal, or after a frame
+ * that found no flow (it may have created it), the next frame looks the flow up again.
  */
 static void
 run_frames(struct dp_worker *w, const struct burst *b, const struct run *r, struct dp_flow *f)
@@ -1136,7 +1136,7 @@ run_frames(struct dp_worker *w, const struct burst *b, const struct run *r, stru
 		clock_packet(w, m, b->ts_flag, b->ts_offset, true);
 		if (unlikely(w->holdq_head != w->holdq_tail))
 			hold_expire(w); /* held packets whose time ran out go before this one */
-		if (dp_flow_generation(w->flows) != gen) {
+		if (dp_flow_generation(w->flows) != gen || (f == NULL && x != r->first)) {
 			f = dp_flow_lookup(w->flows, r->key, r->sig);
 			gen = dp_flow_generation(w->flows);
 		}
@@ -1144,10 +1144,6 @@ run_frames(struct dp_worker *w, const struct burst *b, const struct run *r, stru
 		w->cur_port = b->port;
 		enum verdict v = flow_stage_keyed(w, &b->pk[x], b->port, 1, rte_pktmbuf_pkt_len(m),
 						  r->key, r->sig, b->side[x], f);
-		if (f == NULL || dp_flow_generation(w->flows) != gen) {
-			f = dp_flow_lookup(w->flows, r->key, r->sig);
-			gen = dp_flow_generation(w->flows);
-		}
 		send_or_drop(w, b->peer, m, v);
 	}
 }
@@ -1213,7 +1209,6 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 	};
 	struct run r = { .key = NULL };
 	bool open = false; /* r holds a run, ending at the frame before this one */
-	unsigned nk = 0;
 	uint16_t segment = w->sh->ports[port].segment;
 	const struct dp_flow_seed *seed = dp_flow_seed_of(w->flows);
 	/* the open run's IPv4 tuple as read (see above) and its key side */
@@ -1249,7 +1244,7 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 					}
 				}
 			}
-			struct dp_flow_key *k = &keys[nk & 1];
+			struct dp_flow_key *k = r.key == &keys[0] ? &keys[1] : &keys[0];
 			uint32_t sig = dp_flow_key_make(p, segment, seed, k, &s);
 			prev_addrs = addrs;
 			prev_ports = p->ports;
@@ -1260,7 +1255,6 @@ process_burst(struct dp_worker *w, struct rte_mbuf **pkts, uint16_t n, unsigned 
 			if (open)
 				run_end(w, &b, &r);
 			dp_flow_prefetch(w->flows, sig);
-			nk++;
 			r = (struct run){ .key = k, .sig = sig, .first = i };
 			open = true;
 		same_run:
