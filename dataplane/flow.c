@@ -7,9 +7,10 @@
  * flow tracking added to every frame. This table has one writer and one reader (the
  * worker), one key length, and every position is ours: a bucket holds the position + 1 of
  * its chain's first slot; a slot (one cache line) holds the key, its hash and the next
- * position of the chain. The hash is keyed with a random seed per table (flow.h says why). With at least twice as many buckets as entries, a chain averages
- * at most half an entry when the table is full, and an insert never fails while a position
- * is free (no displacement search, no extendable buckets). flows[position] is the entry.
+ * position of the chain. The hash is keyed with a random seed per table (flow.h says why).
+ * With at least twice as many buckets as entries, a chain averages at most half an entry
+ * when the table is full, and an insert never fails while a position is free (no
+ * displacement search, no extendable buckets). flows[position] is the entry.
  *
  * Keys that share a bucket anyway (chance, or an attacker who learnt the seed) make a chain
  * at most the table's capacity long, whose flows are evicted as any others.

@@ -5,13 +5,11 @@
  * ended flow leaves the chain without taking its neighbours along, and its entry is the
  * next one handed out; a full table takes the oldest half-open flow's entry and still finds
  * every other key; tuples crafted to share one CRC32 spread over the buckets as random ones
- * would (the table's hash is keyed). The table needs the EAL (rte_zmalloc): each test, its own process,
- * starts it without hugepages.
+ * would (the table's hash is keyed). The table needs the EAL (rte_zmalloc): each test, its
+ * own process, starts it without hugepages.
  */
 #include <criterion/criterion.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_memory.h>
